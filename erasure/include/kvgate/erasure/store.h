@@ -1,0 +1,242 @@
+// The erasure-coded object store of one node: the only way kvgate stores bytes.
+//
+// A store owns an ordered set of disks forming one erasure set of k data and m
+// parity shards (k + m = number of disks), an ordered index (RocksDB) derived
+// from the per-disk manifests, a persisted heal queue and an in-memory manifest
+// cache. Formats: docs/formats/erasure-layout.md.
+//
+// Durability contract: a call that returns success (put commit, complete,
+// delete) has reached the write quorum (every online disk, never fewer than
+// min(k + 1, k + m)) with data and metadata fsynced. A crash at any point leaves
+// either the previous state or the new one, never a mix.
+//
+// Thread safety: every member function may be called concurrently from any
+// thread. Calls block on disk I/O: the gateway runs them off its network
+// threads. Writers and readers are used by one thread at a time each.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "kvgate/erasure/disk.h"
+#include "kvgate/erasure/object.h"
+#include "kvgate/erasure/result.h"
+
+namespace kvgate::erasure {
+
+inline constexpr std::size_t kMaxKeyBytes = 1024;
+inline constexpr int kMaxPartNumber = 10000;
+inline constexpr std::uint64_t kMinPartBytes = 5ull << 20;
+
+// Where the engine may be told to stop dead, for crash-consistency tests.
+// Called with a stable name (e.g. "put.after_meta_rename"; full list in
+// docs/formats/erasure-layout.md, "Crash points"). Production passes nothing.
+using crash_hook = std::function<void(std::string_view point)>;
+
+struct store_options {
+  // Disk directories in set order. Created if missing.
+  std::vector<std::filesystem::path> disk_paths;
+  // Alternatively, ready-made disks (tests inject faulty_disk here). When
+  // non-empty, disk_paths is ignored.
+  std::vector<std::shared_ptr<disk>> disks;
+  int parity = -1;                          // -1: default_parity(disk count)
+  std::size_t block_size = 128 * 1024;      // shard block; power of two, 64 KiB..1 MiB
+  std::size_t inline_limit = 128 * 1024;    // objects up to this size live in the manifests
+  std::filesystem::path index_dir;          // empty: <first disk>/.kvgate/index
+  std::size_t manifest_cache_entries = 65536;
+  std::size_t io_threads = 0;               // 0: one per disk
+  bool background_heal = true;              // drain the heal queue in a background thread
+  std::function<std::int64_t()> clock_ns;   // empty: system_clock
+  crash_hook on_crash_point;                // tests only
+};
+
+// Receives an object's bytes in order, then commits them atomically.
+// Destroying a writer without a successful commit discards everything it wrote.
+class object_writer {
+ public:
+  virtual ~object_writer() = default;
+  // Appends bytes. Fails with errc::long_body past a declared size, or with a
+  // disk error that leaves fewer than the write quorum.
+  [[nodiscard]] virtual result<void> write(std::span<const std::byte> data) = 0;
+  // Bytes accepted so far.
+  virtual std::uint64_t bytes_written() const noexcept = 0;
+};
+
+// Writer for PutObject. commit() publishes the object.
+class put_writer : public object_writer {
+ public:
+  // etag: quoted ETag the gateway computed; checksum: validated S3 checksum.
+  // Fails with errc::short_body if a declared size was not reached, and with
+  // errc::precondition_failed when `conditions` (evaluated atomically under the
+  // key lock) do not hold.
+  [[nodiscard]] virtual result<object_info> commit(std::string etag, s3_checksum checksum,
+                                                   const commit_conditions& conditions) = 0;
+};
+
+// Writer for UploadPart. commit() makes the part visible to ListParts and
+// CompleteMultipartUpload (replacing an earlier upload of the same number).
+class part_writer : public object_writer {
+ public:
+  [[nodiscard]] virtual result<part_info> commit(std::string etag, s3_checksum checksum) = 0;
+};
+
+// Reads one object version (or a byte range of it) sequentially. The version is
+// pinned when the reader opens: an overwrite or delete during the read does not
+// change what it returns.
+class object_reader {
+ public:
+  virtual ~object_reader() = default;
+  virtual const object_info& info() const noexcept = 0;
+  // Bytes this reader will produce in total (range length or object size).
+  virtual std::uint64_t length() const noexcept = 0;
+  // Fills buf with the next bytes; returns 0 at the end. Every byte returned has
+  // been verified against its block checksum (or rebuilt and verified).
+  // Fails with errc::read_quorum_lost when more than m shards are bad.
+  [[nodiscard]] virtual result<std::size_t> read(std::span<std::byte> buf) = 0;
+  // True once a read had to rebuild data from parity.
+  virtual bool degraded() const noexcept = 0;
+};
+
+struct put_options {
+  std::optional<std::uint64_t> size;  // declared length; empty = until commit (aws-chunked)
+  object_attrs attrs;
+};
+
+struct disk_status {
+  std::filesystem::path path;
+  std::string disk_id;
+  int set_index = 0;
+  bool online = true;
+  std::string state;  // "ok", "offline", "healing", "unformatted"
+  std::uint64_t total_bytes = 0;
+  std::uint64_t free_bytes = 0;
+};
+
+struct store_info {
+  std::string deployment_id;
+  int k = 0;
+  int m = 0;
+  std::size_t block_size = 0;
+  std::vector<disk_status> disks;
+  std::uint64_t objects = 0;
+  std::uint64_t logical_bytes = 0;
+  std::uint64_t buckets = 0;
+  std::uint64_t heal_queue = 0;
+  std::uint64_t degraded_reads = 0;
+  std::uint64_t healed_objects = 0;
+};
+
+// What a heal or verify pass found for one object.
+struct object_health {
+  std::string bucket;
+  std::string key;
+  int shards_total = 0;
+  int shards_ok = 0;      // shards present with matching checksums and manifest
+  int shards_healed = 0;  // shards rewritten by this pass
+  bool readable = true;   // at least k good shards in every stripe
+  std::string problem;    // human-readable summary; empty when healthy
+};
+
+struct scrub_options {
+  double max_bytes_per_second = 0;  // 0: unlimited
+  std::chrono::seconds orphan_grace{3600};
+  bool repair = true;
+};
+
+struct scrub_report {
+  std::uint64_t objects_checked = 0;
+  std::uint64_t bytes_checked = 0;
+  std::uint64_t corrupt_blocks = 0;
+  std::uint64_t objects_repaired = 0;
+  std::uint64_t objects_unrecoverable = 0;
+  std::uint64_t orphans_removed = 0;
+};
+
+// Progress callback for long maintenance operations: (done, total) in objects.
+using progress_fn = std::function<void(std::uint64_t done, std::uint64_t total)>;
+
+class store {
+ public:
+  // Opens (formatting empty disks on first use) and recovers: cleans staging,
+  // replays index intents, loads the heal queue, detects replaced disks.
+  [[nodiscard]] static result<std::unique_ptr<store>> open(store_options options);
+  virtual ~store() = default;
+
+  // Buckets. Names follow S3's rules (3-63 chars, lowercase, digits, '.', '-').
+  [[nodiscard]] virtual result<bucket_info> create_bucket(std::string_view name,
+                                                          std::string_view owner) = 0;
+  [[nodiscard]] virtual result<void> delete_bucket(std::string_view name) = 0;
+  [[nodiscard]] virtual result<bucket_info> head_bucket(std::string_view name) = 0;
+  [[nodiscard]] virtual result<std::vector<bucket_info>> list_buckets() = 0;
+
+  // Objects.
+  [[nodiscard]] virtual result<std::unique_ptr<put_writer>> begin_put(std::string_view bucket,
+                                                                      std::string_view key,
+                                                                      put_options options) = 0;
+  [[nodiscard]] virtual result<object_info> head(std::string_view bucket,
+                                                 std::string_view key) = 0;
+  // range must lie within the object (the gateway clamps); empty = whole object.
+  [[nodiscard]] virtual result<std::unique_ptr<object_reader>> open_read(
+      std::string_view bucket, std::string_view key, std::optional<byte_range> range) = 0;
+  // Succeeds if the key does not exist (S3 semantics).
+  [[nodiscard]] virtual result<void> remove(std::string_view bucket, std::string_view key) = 0;
+  [[nodiscard]] virtual result<list_result> list(std::string_view bucket,
+                                                 const list_params& params) = 0;
+
+  // Multipart uploads.
+  [[nodiscard]] virtual result<upload_info> create_upload(std::string_view bucket,
+                                                          std::string_view key,
+                                                          object_attrs attrs,
+                                                          std::string checksum_algorithm,
+                                                          std::string checksum_type) = 0;
+  [[nodiscard]] virtual result<upload_info> get_upload(std::string_view bucket,
+                                                       std::string_view key,
+                                                       std::string_view upload_id) = 0;
+  [[nodiscard]] virtual result<std::unique_ptr<part_writer>> begin_part(
+      std::string_view bucket, std::string_view key, std::string_view upload_id,
+      int part_number, std::optional<std::uint64_t> size) = 0;
+  [[nodiscard]] virtual result<list_parts_result> list_parts(std::string_view bucket,
+                                                             std::string_view key,
+                                                             std::string_view upload_id,
+                                                             int part_number_marker,
+                                                             int max_parts) = 0;
+  [[nodiscard]] virtual result<list_uploads_result> list_uploads(
+      std::string_view bucket, const list_uploads_params& params) = 0;
+  // Publishes the listed parts as one object without copying data. etag is the
+  // multipart ETag the gateway computed; checksum the combined checksum (if any).
+  // Completing an already completed upload with the same parts returns the
+  // object again.
+  [[nodiscard]] virtual result<object_info> complete_upload(
+      std::string_view bucket, std::string_view key, std::string_view upload_id,
+      const std::vector<completed_part>& parts, std::string etag, s3_checksum checksum,
+      const commit_conditions& conditions) = 0;
+  [[nodiscard]] virtual result<void> abort_upload(std::string_view bucket, std::string_view key,
+                                                  std::string_view upload_id) = 0;
+
+  // Maintenance.
+  [[nodiscard]] virtual result<store_info> info() = 0;
+  [[nodiscard]] virtual result<object_health> heal_object(std::string_view bucket,
+                                                          std::string_view key) = 0;
+  // Heals every object of a bucket (empty = all buckets).
+  [[nodiscard]] virtual result<std::vector<object_health>> heal_all(std::string_view bucket,
+                                                                    const progress_fn& progress) = 0;
+  // Verifies without repairing.
+  [[nodiscard]] virtual result<object_health> verify_object(std::string_view bucket,
+                                                            std::string_view key) = 0;
+  [[nodiscard]] virtual result<scrub_report> scrub(const scrub_options& options,
+                                                   const progress_fn& progress) = 0;
+  // Rebuilds the index from the manifests on the disks.
+  [[nodiscard]] virtual result<std::uint64_t> reindex(const progress_fn& progress) = 0;
+  // Drains the heal queue now (also done in the background when enabled).
+  [[nodiscard]] virtual result<std::uint64_t> drain_heal_queue() = 0;
+};
+
+}  // namespace kvgate::erasure
