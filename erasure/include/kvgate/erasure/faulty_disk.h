@@ -96,7 +96,7 @@ enum class fault_kind { fail, short_write, torn_write, corrupt_read };
 
 struct fault_rule {
   disk_op op = disk_op::any;
-  std::string path_contains;
+  std::string path_contains{};  // {} keeps designated initializers warning-free
   int nth = 1;
   int every = 0;
   bool persistent = false;
