@@ -42,6 +42,11 @@ class faulty_file final : public file {
         id_(id),
         generation_(generation),
         path_(std::move(path)) {}
+  faulty_file(const faulty_file&) = delete;
+  faulty_file& operator=(const faulty_file&) = delete;
+  ~faulty_file() override {
+    if (id_ != 0) owner_->on_file_closed(id_);
+  }
 
   result<std::size_t> pread(std::span<std::byte> buf, std::uint64_t offset) override {
     owner_->sleep_latency();
@@ -247,6 +252,13 @@ void faulty_disk::on_file_synced_locked(std::uint64_t id) {
   if (it != files_.end()) it->second.durable.reset();
 }
 
+void faulty_disk::on_file_closed(std::uint64_t id) {
+  std::lock_guard lock(mutex_);
+  const auto it = files_.find(id);
+  if (it == files_.end()) return;
+  if (--it->second.open_handles == 0 && !it->second.durable) files_.erase(it);
+}
+
 void faulty_disk::move_tracked_locked(std::string_view from, std::string_view to) {
   for (auto& [_, f] : files_) rebase(f.path, from, to);
 }
@@ -321,8 +333,9 @@ result<std::unique_ptr<file>> faulty_disk::create(std::string_view path) {
   if (!f) return f.error();
   if (id == 0 && durable) {
     id = next_file_id_++;
-    files_.emplace(id, tracked_file{std::string(path), std::move(durable)});
+    files_.emplace(id, tracked_file{std::string(path), std::move(durable), 0});
   }
+  if (id != 0) ++files_.at(id).open_handles;
   if (!*existed) {
     record_locked({entry_change::kind::created_file, std::string(path), {}, {},
                    {std::string(parent_path(path))}});

@@ -270,6 +270,19 @@ TEST_CASE("a pwrite after sync on an open file reverts to the synced content", "
   CHECK(read(*fx.d, "f") == "first");
 }
 
+TEST_CASE("unsynced data is lost even after its file was closed", "[disk]") {
+  fixture fx;
+  {
+    auto f = create(*fx.d, "f");
+    REQUIRE(f->pwrite(bytes("synced"), 0).has_value());
+    REQUIRE(f->sync().has_value());
+    REQUIRE(fx.d->sync_dir("").has_value());
+    REQUIRE(f->pwrite(bytes("UNSYNCED"), 0).has_value());
+  }
+  crash_and_revive(*fx.d);
+  CHECK(read(*fx.d, "f") == "synced");
+}
+
 TEST_CASE("synced data in a synced directory survives a crash", "[disk]") {
   fixture fx;
   REQUIRE(fx.d->make_dirs("a/b").has_value());

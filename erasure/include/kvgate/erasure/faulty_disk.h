@@ -50,7 +50,9 @@
 //      moved back and whatever it replaced is put back, and a removed file or
 //      tree is put back. Undo is best effort: if a durable later change moved
 //      an entry an earlier undo needs, that undo is skipped.
-//   4. Removed and replaced entries are parked in a hidden directory at the
+//   4. Pending changes inside a directory follow it when it is renamed: after
+//      rename("a", "b"), sync_dir("b") makes durable what was created in "a".
+//   5. Removed and replaced entries are parked in a hidden directory at the
 //      disk root (kGraveyard, never listed) until their removal is durable, then
 //      purged. The destructor and crash() purge what is left.
 //   After crash() every call (and every file opened before it) fails with EIO
@@ -159,9 +161,12 @@ class faulty_disk final : public disk, public std::enable_shared_from_this<fault
   };
   // A file created through this disk: its current path (follows renames and
   // removals) and, while it has unsynced changes, its durable content.
+  // Forgotten once no handle is open and nothing is unsynced, so long runs do
+  // not accumulate state; a later create() of the path tracks it afresh.
   struct tracked_file {
     std::string path;
     std::optional<std::string> durable;
+    int open_handles = 0;
   };
   // One non-durable directory-entry change.
   struct entry_change {
@@ -182,6 +187,7 @@ class faulty_disk final : public disk, public std::enable_shared_from_this<fault
   // Saves the durable content of tracked file `id` before its first unsynced change.
   void snapshot_locked(std::uint64_t id);
   void on_file_synced_locked(std::uint64_t id);
+  void on_file_closed(std::uint64_t id);
   // Renames tracked paths at or under `from` to live under `to`.
   void move_tracked_locked(std::string_view from, std::string_view to);
   result<std::string> park_locked(std::string_view path);
