@@ -68,7 +68,9 @@ constexpr std::size_t kTableBytesPerCoefficient = 32;
 constexpr int kMaxShards = 2 * kMaxDataShards;
 
 #if defined(__x86_64__)
-__attribute__((target("avx"))) void zero_upper_avx_state() noexcept { _mm256_zeroupper(); }
+__attribute__((target("avx"))) void zero_upper_avx_state() noexcept {
+  _mm256_zeroupper();
+}
 
 // Clears the upper vector state after ISA-L returns (see the top of the file).
 void after_isal_call() noexcept {
@@ -81,6 +83,10 @@ void after_isal_call() noexcept {
 void after_isal_call() noexcept {}
 #endif
 
+constexpr std::size_t to_size(int v) noexcept {
+  return static_cast<std::size_t>(v);
+}
+
 shard_mask all_shards(int n) noexcept {
   return n >= 64 ? ~shard_mask{0} : (shard_mask{1} << n) - 1;
 }
@@ -89,11 +95,11 @@ shard_mask all_shards(int n) noexcept {
 // table cache, which is internally synchronized; safe to share between threads.
 class isal_codec final : public codec {
  public:
-  isal_codec(int k, int m) : codec(k, m), matrix_(static_cast<std::size_t>((k + m) * k)) {
+  isal_codec(int k, int m) : codec(k, m), matrix_(to_size(k + m) * to_size(k)) {
     gf_gen_cauchy1_matrix(matrix_.data(), k + m, k);
     if (m > 0) {
-      encode_tables_.resize(kTableBytesPerCoefficient * static_cast<std::size_t>(k * m));
-      ec_init_tables(k, m, &matrix_[static_cast<std::size_t>(k * k)], encode_tables_.data());
+      encode_tables_.resize(kTableBytesPerCoefficient * to_size(k) * to_size(m));
+      ec_init_tables(k, m, &matrix_[to_size(k) * to_size(k)], encode_tables_.data());
     }
   }
 
@@ -190,37 +196,36 @@ class isal_codec final : public codec {
   // file) and expands them with ec_init_tables.
   result<std::shared_ptr<const decode_tables>> build_decode_tables(
       const decode_pattern& pattern) const {
-    const int kk = k();
-    const int n = kk + m();
-    std::array<unsigned char, kMaxDataShards * kMaxDataShards> b{};
-    std::array<unsigned char, kMaxDataShards * kMaxDataShards> inverse{};
+    const int n = k() + m();
+    const std::size_t kk = to_size(k());
+    std::array<unsigned char, to_size(kMaxDataShards) * to_size(kMaxDataShards)> b{};
+    std::array<unsigned char, to_size(kMaxDataShards) * to_size(kMaxDataShards)> inverse{};
     int row = 0;
     for (int i = 0; i < n; ++i) {
       if ((pattern.sources & (shard_mask{1} << i)) != 0) {
-        std::memcpy(&b[static_cast<std::size_t>(row * kk)], &matrix_[static_cast<std::size_t>(i * kk)],
-                    static_cast<std::size_t>(kk));
+        std::memcpy(&b[to_size(row) * kk], &matrix_[to_size(i) * kk], kk);
         ++row;
       }
     }
-    if (gf_invert_matrix(b.data(), inverse.data(), kk) != 0) {
+    if (gf_invert_matrix(b.data(), inverse.data(), k()) != 0) {
       return errc::corrupt;
     }
 
-    std::vector<unsigned char> rows(static_cast<std::size_t>(std::popcount(pattern.wanted) * kk));
+    std::vector<unsigned char> rows(to_size(std::popcount(pattern.wanted)) * kk);
     int out = 0;
     for (int w = 0; w < n; ++w) {
       if ((pattern.wanted & (shard_mask{1} << w)) == 0) {
         continue;
       }
-      unsigned char* dst = &rows[static_cast<std::size_t>(out * kk)];
-      if (w < kk) {
-        std::memcpy(dst, &inverse[static_cast<std::size_t>(w * kk)], static_cast<std::size_t>(kk));
+      unsigned char* dst = &rows[to_size(out) * kk];
+      if (w < k()) {
+        std::memcpy(dst, &inverse[to_size(w) * kk], kk);
       } else {
-        const unsigned char* enc_row = &matrix_[static_cast<std::size_t>(w * kk)];
-        for (int i = 0; i < kk; ++i) {
+        const unsigned char* enc_row = &matrix_[to_size(w) * kk];
+        for (std::size_t i = 0; i < kk; ++i) {
           unsigned char sum = 0;
-          for (int j = 0; j < kk; ++j) {
-            sum ^= gf_mul(inverse[static_cast<std::size_t>(j * kk + i)], enc_row[j]);
+          for (std::size_t j = 0; j < kk; ++j) {
+            sum ^= gf_mul(inverse[j * kk + i], enc_row[j]);
           }
           dst[i] = sum;
         }
@@ -229,7 +234,7 @@ class isal_codec final : public codec {
     }
 
     auto tables = std::make_shared<decode_tables>(kTableBytesPerCoefficient * rows.size());
-    ec_init_tables(kk, out, rows.data(), tables->data());
+    ec_init_tables(k(), out, rows.data(), tables->data());
     return std::shared_ptr<const decode_tables>(std::move(tables));
   }
 
@@ -264,9 +269,9 @@ result<void> self_test(const codec& c) {
   c.encode(std::span<const std::uint8_t* const>(shards.data(), static_cast<std::size_t>(k)),
            std::span<std::uint8_t* const>(shards.data() + k, static_cast<std::size_t>(m)), kLen);
 
-  std::vector<unsigned char> tables(kTableBytesPerCoefficient * static_cast<std::size_t>(k * m));
+  std::vector<unsigned char> tables(kTableBytesPerCoefficient * to_size(k) * to_size(m));
   std::vector<unsigned char> matrix(c.encode_matrix().begin(), c.encode_matrix().end());
-  ec_init_tables(k, m, &matrix[static_cast<std::size_t>(k * k)], tables.data());
+  ec_init_tables(k, m, &matrix[to_size(k) * to_size(k)], tables.data());
   ec_encode_data_base(static_cast<int>(kLen), k, m, tables.data(), shards.data(), reference.data());
   for (int i = 0; i < m; ++i) {
     if (std::memcmp(shards[k + i], reference[i], kLen) != 0) {

@@ -1,0 +1,188 @@
+// store::open, start-up recovery, the background worker and small helpers.
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+#include <xxhash.h>
+
+#include <chrono>
+
+#include "layout.h"
+#include "store_impl.h"
+
+namespace kvgate::erasure {
+
+result<std::unique_ptr<store>> store::open(store_options options) {
+  std::vector<std::shared_ptr<disk>> disks = options.disks;
+  if (disks.empty()) {
+    for (const auto& path : options.disk_paths) {
+      auto d = open_posix_disk(path);
+      if (!d) return d.error();
+      disks.push_back(std::move(*d));
+    }
+  }
+  if (disks.empty()) return make_error_code(errc::invalid_argument);
+  if (options.inline_limit > (1u << 20)) return make_error_code(errc::invalid_argument);
+  auto set = disk_set::open(disks, options.parity, static_cast<std::uint32_t>(options.block_size),
+                            options.io_threads);
+  if (!set) return set.error();
+  const set_geometry g = (*set)->geometry();
+  options.block_size = g.block_size;
+  auto c = codec::create(static_cast<int>(g.k), static_cast<int>(g.m));
+  if (!c) return c.error();
+  if (options.index_dir.empty()) options.index_dir = disks[0]->root() / ".kvgate" / "index";
+  auto index = object_index::open(options.index_dir);
+  if (!index) return index.error();
+  auto impl = std::make_unique<store_impl>(std::move(options), std::move(*set), std::move(*c),
+                                           std::move(*index));
+  if (auto r = impl->recover(); !r) return r.error();
+  impl->start_background();
+  return std::unique_ptr<store>(std::move(impl));
+}
+
+store_impl::store_impl(store_options options, std::unique_ptr<disk_set> set,
+                       std::shared_ptr<const codec> c, std::unique_ptr<object_index> index)
+    : options_(std::move(options)),
+      set_(std::move(set)),
+      codec_(std::move(c)),
+      index_(std::move(index)),
+      cache_(std::max<std::size_t>(options_.manifest_cache_entries, 16) * 4096) {
+  seq_ = static_cast<std::uint64_t>(now_ns());
+}
+
+store_impl::~store_impl() {
+  if (background_.joinable()) {
+    background_.request_stop();
+    wake_.notify_all();
+    background_.join();
+  }
+}
+
+result<void> store_impl::recover() {
+  // 1. Staging and trash hold nothing that must survive a restart.
+  set_->run_each([&](std::size_t d) -> result<void> {
+    disk& dk = set_->disk_at(d);
+    for (std::string_view dir : {layout::kTmpDir, layout::kTrashDir}) {
+      if (auto r = dk.remove_all(dir); !r) return r;
+      if (auto r = dk.make_dirs(dir); !r) return r;
+    }
+    return {};
+  });
+  // 2. The index: rebuild from the disks if it never completed, else replay intents.
+  auto complete = index_->complete();
+  if (!complete) return complete.error();
+  if (!*complete) {
+    auto n = reindex({});
+    if (!n) return n.error();
+    spdlog::info("index rebuilt from the disks: {} objects", *n);
+  } else {
+    auto intents = index_->intents();
+    if (!intents) return intents.error();
+    for (const index_intent& i : *intents) {
+      if (auto r = repair_key(i.bucket, i.key, i.id); !r) return r.error();
+    }
+    if (!intents->empty()) spdlog::info("replayed {} index intents", intents->size());
+  }
+  // 3. Usage counters are derived from the index.
+  std::int64_t objects = 0, bytes = 0;
+  if (auto r = index_->for_each_object("", [&](const index_object& o) {
+        ++objects;
+        bytes += static_cast<std::int64_t>(o.info.size);
+        return true;
+      });
+      !r)
+    return r;
+  objects_ = objects;
+  logical_bytes_ = bytes;
+  // 4. A replaced disk is rebuilt object by object through the heal queue.
+  for (std::size_t d = 0; d < set_->size(); ++d) {
+    if (!set_->at(d).needs_full_heal) continue;
+    if (auto r = index_->for_each_object("", [&](const index_object& o) {
+          queue_heal(o.info.bucket, o.info.key, "disk replaced");
+          return true;
+        });
+        !r)
+      return r;
+  }
+  return {};
+}
+
+void store_impl::start_background() {
+  if (!options_.background_heal) return;
+  background_ = std::jthread([this](std::stop_token stop) { background_loop(stop); });
+}
+
+void store_impl::background_loop(std::stop_token stop) {
+  while (!stop.stop_requested()) {
+    auto drained = drain_heal_queue();
+    if (!drained) spdlog::warn("heal queue: {}", drained.error().message());
+    purge_trash();
+    std::unique_lock lock(wake_mu_);
+    wake_.wait_for(lock, stop, std::chrono::seconds(2), [] { return false; });
+  }
+}
+
+void store_impl::purge_trash() {
+  set_->run_each([&](std::size_t d) -> result<void> {
+    disk& dk = set_->disk_at(d);
+    auto entries = dk.list(layout::kTrashDir);
+    if (!entries) return entries.error();
+    for (const dir_entry& e : *entries)
+      static_cast<void>(dk.remove_all(fmt::format("{}/{}", layout::kTrashDir, e.name)));
+    return {};
+  });
+}
+
+std::int64_t store_impl::now_ns() const {
+  if (options_.clock_ns) return options_.clock_ns();
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::uint32_t store_impl::rotation_for(std::string_view hash) const noexcept {
+  const std::uint64_t h = XXH3_64bits(hash.data(), hash.size());
+  return static_cast<std::uint32_t>(h % set_->size());
+}
+
+std::mutex& store_impl::key_lock(std::string_view bucket, std::string_view key) noexcept {
+  const std::uint64_t h = XXH3_64bits_withSeed(key.data(), key.size(),
+                                               XXH3_64bits(bucket.data(), bucket.size()));
+  return key_locks_[h % key_locks_.size()];
+}
+
+void store_impl::crash_point(std::string_view name) const {
+  if (options_.on_crash_point) options_.on_crash_point(name);
+}
+
+void store_impl::queue_heal(std::string_view bucket, std::string_view key,
+                            std::string_view reason) {
+  if (auto r = index_->queue_heal(bucket, key, reason); !r)
+    spdlog::error("cannot queue {}/{} for heal: {}", bucket, key, r.error().message());
+  wake_.notify_all();
+}
+
+bool valid_bucket_name(std::string_view name) noexcept {
+  if (name.size() < 3 || name.size() > 63) return false;
+  auto alnum = [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); };
+  if (!alnum(name.front()) || !alnum(name.back())) return false;
+  bool all_digits_or_dots = true;
+  int dots = 0;
+  for (std::size_t i = 0; i < name.size(); ++i) {
+    const char c = name[i];
+    if (!alnum(c) && c != '.' && c != '-') return false;
+    if (c == '.') {
+      ++dots;
+      if (i > 0 && (name[i - 1] == '.' || name[i - 1] == '-')) return false;
+      if (i + 1 < name.size() && name[i + 1] == '-') return false;
+    } else if (!(c >= '0' && c <= '9')) {
+      all_digits_or_dots = false;
+    }
+  }
+  if (all_digits_or_dots && dots == 3) return false;  // looks like an IPv4 address
+  return true;
+}
+
+bool valid_key(std::string_view key) noexcept {
+  return !key.empty() && key.size() <= kMaxKeyBytes && key.find('\0') == std::string_view::npos;
+}
+
+}  // namespace kvgate::erasure

@@ -1,0 +1,91 @@
+// Truth from the disks: which version of a key the manifests on the disks make
+// current (docs/formats/erasure-layout.md, "Read resolution"), and repairing the
+// index to agree with it after a crash or a failed write.
+#include <map>
+
+#include "layout.h"
+#include "store_impl.h"
+
+namespace kvgate::erasure {
+
+result<std::optional<resolved_object>> store_impl::resolve(std::string_view bucket,
+                                                           std::string_view key) {
+  const std::size_t n = set_->size();
+  const std::string hash = layout::key_hash(bucket, key);
+  const std::string path = layout::manifest_path(bucket, hash);
+  std::vector<std::optional<manifest>> copies(n);
+  set_->run_each([&](std::size_t d) -> result<void> {
+    auto bytes = set_->disk_at(d).read_whole(path);
+    if (!bytes) return bytes.error();
+    auto m = decode_manifest(*bytes);
+    if (!m) return m.error();
+    if (m->object.bucket == bucket && m->object.key == key) copies[d] = std::move(*m);
+    return {};
+  });
+  // Candidate versions by data id.
+  std::map<std::string, std::vector<std::size_t>> by_version;
+  for (std::size_t d = 0; d < n; ++d)
+    if (copies[d]) by_version[copies[d]->object.data_id].push_back(d);
+  if (by_version.empty()) return std::optional<resolved_object>();
+
+  std::optional<resolved_object> best;
+  for (const auto& [data_id, holders] : by_version) {
+    const manifest& m = *copies[holders.front()];
+    resolved_object r;
+    r.meta_ok.assign(n, false);
+    r.data_present.assign(n, false);
+    for (std::size_t d : holders) r.meta_ok[d] = true;
+    if (m.inlined) {
+      r.inline_shards.resize(m.shard_count());
+      for (std::size_t d : holders) {
+        r.data_present[d] = true;
+        r.inline_shards[m.shard_of_disk(static_cast<std::uint32_t>(d))] = copies[d]->inline_shard;
+      }
+    } else {
+      const std::string data = layout::data_dir(bucket, hash, data_id);
+      std::vector<char> present(n, 0);
+      set_->run_each([&](std::size_t d) -> result<void> {
+        auto e = set_->disk_at(d).exists(data);
+        if (!e) return e.error();
+        present[d] = *e ? 1 : 0;
+        return {};
+      });
+      for (std::size_t d = 0; d < n; ++d) r.data_present[d] = present[d] != 0;
+    }
+    for (std::size_t d = 0; d < n; ++d) r.readable_copies += r.data_present[d] ? 1 : 0;
+    const std::size_t needed = m.object.size == 0 ? 1 : m.k;
+    if (r.readable_copies < needed) continue;
+    r.best = m;
+    r.best.inline_shard.clear();
+    if (!best || std::pair(m.object.mtime_ns, m.seq) >
+                     std::pair(best->best.object.mtime_ns, best->best.seq))
+      best = std::move(r);
+  }
+  return best;
+}
+
+result<std::optional<index_object>> store_impl::repair_key(std::string_view bucket,
+                                                           std::string_view key,
+                                                           std::uint64_t intent) {
+  auto previous = index_->get_object(bucket, key);
+  if (!previous) return previous.error();
+  auto resolved = resolve(bucket, key);
+  if (!resolved) return resolved.error();
+  const std::int64_t old_objects = *previous ? 1 : 0;
+  const std::int64_t old_bytes = *previous ? static_cast<std::int64_t>((*previous)->info.size) : 0;
+  if (!*resolved) {
+    if (auto r = index_->delete_object(bucket, key, intent); !r) return r.error();
+    add_usage(-old_objects, -old_bytes);
+    return std::optional<index_object>();
+  }
+  const resolved_object& r = **resolved;
+  index_object o{r.best.object, r.best.seq};
+  if (auto w = index_->put_object(o, intent); !w) return w.error();
+  add_usage(1 - old_objects, static_cast<std::int64_t>(o.info.size) - old_bytes);
+  std::size_t full = 0;
+  for (std::size_t d = 0; d < r.meta_ok.size(); ++d) full += (r.meta_ok[d] && r.data_present[d]);
+  if (full < set_->size()) queue_heal(bucket, key, "repair found missing copies");
+  return std::optional<index_object>(std::move(o));
+}
+
+}  // namespace kvgate::erasure
