@@ -113,4 +113,14 @@ std::string checksum_base64(checksum_algorithm a, byte_view data) {
   return base64_encode(h.finish());
 }
 
+bytes digest_of_digests(checksum_algorithm a, std::span<const bytes> part_digests) {
+  hasher h(a);
+  for (const auto& d : part_digests) h.update(byte_view(d));
+  return h.finish();
+}
+
+std::string composite_checksum_base64(checksum_algorithm a, std::span<const bytes> part_digests) {
+  return base64_encode(digest_of_digests(a, part_digests)) + "-" + std::to_string(part_digests.size());
+}
+
 }  // namespace kvgate::protocol

@@ -13,11 +13,13 @@ bool signs_host(const std::vector<std::string>& names) {
 result<sigv4_context> check_signature(const request_view& request, const credential_scope& credential,
                                       const std::vector<std::string>& signed_headers, std::string amz_date,
                                       std::string payload_hash, std::string_view received,
-                                      std::string_view secret, std::string_view skip_query_param) {
+                                      std::string_view secret, signing_key_cache* cache,
+                                      std::string_view skip_query_param) {
   auto canonical = canonical_request(request, signed_headers, payload_hash, skip_query_param);
   if (!canonical) return canonical.error();
   const std::string scope = credential.scope();
-  const auto key = derive_signing_key(secret, credential.date, credential.region, credential.service);
+  const auto key = cache ? cache->get(secret, credential.date, credential.region, credential.service)
+                         : derive_signing_key(secret, credential.date, credential.region, credential.service);
   const std::string expected = sign(key, string_to_sign(amz_date, scope, *canonical));
   if (!constant_time_equal(expected, received)) return protocol_errc::signature_mismatch;
   return sigv4_context{credential, std::move(amz_date), key, expected, std::move(payload_hash)};
@@ -26,7 +28,7 @@ result<sigv4_context> check_signature(const request_view& request, const credent
 }  // namespace
 
 result<sigv4_context> verify_sigv4_header(const request_view& request, const sigv4_authorization& auth,
-                                          std::string_view secret, sys_seconds now) {
+                                          std::string_view secret, sys_seconds now, signing_key_cache* cache) {
   sys_seconds request_time{};
   std::string amz_date;
   if (const auto* h = find_header(request.headers, "x-amz-date")) {
@@ -48,11 +50,11 @@ result<sigv4_context> verify_sigv4_header(const request_view& request, const sig
   if (content_sha == nullptr) return protocol_errc::missing_content_sha256;
   if (auto skew = check_clock_skew(request_time, now); !skew) return skew.error();
   return check_signature(request, auth.credential, auth.signed_headers, std::move(amz_date),
-                         std::string(content_sha->value), auth.signature, secret, {});
+                         std::string(content_sha->value), auth.signature, secret, cache, {});
 }
 
 result<sigv4_context> verify_sigv4_presigned(const request_view& request, const sigv4_presigned& presigned,
-                                             std::string_view secret, sys_seconds now) {
+                                             std::string_view secret, sys_seconds now, signing_key_cache* cache) {
   auto request_time = parse_amz_date(presigned.amz_date);
   if (!request_time) return request_time.error();
   if (presigned.amz_date.substr(0, 8) != presigned.credential.date) return protocol_errc::scope_date_mismatch;
@@ -62,7 +64,7 @@ result<sigv4_context> verify_sigv4_presigned(const request_view& request, const 
   const auto* content_sha = find_param(*request.query, "X-Amz-Content-Sha256");
   std::string payload_hash = content_sha ? content_sha->value : std::string(kUnsignedPayload);
   return check_signature(request, presigned.credential, presigned.signed_headers, presigned.amz_date,
-                         std::move(payload_hash), presigned.signature, secret, "X-Amz-Signature");
+                         std::move(payload_hash), presigned.signature, secret, cache, "X-Amz-Signature");
 }
 
 }  // namespace kvgate::protocol

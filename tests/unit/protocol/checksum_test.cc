@@ -163,3 +163,21 @@ TEST_CASE("HMAC-SHA256 matches RFC 4231 test case 2", "[protocol]") {
   CHECK_FALSE(constant_time_equal("abc", "abd"));
   CHECK_FALSE(constant_time_equal("abc", "ab"));
 }
+
+TEST_CASE("multipart ETag and composite checksum hash the concatenated part digests", "[protocol]") {
+  std::vector<bytes> md5s;
+  std::string concatenated;
+  for (const char* part : {"part one", "part two"}) {
+    hasher h(checksum_algorithm::md5);
+    h.update(std::string_view(part));
+    md5s.push_back(h.finish());
+    concatenated.append(md5s.back().begin(), md5s.back().end());
+  }
+  hasher whole(checksum_algorithm::md5);
+  whole.update(std::string_view(concatenated));
+  CHECK(digest_of_digests(checksum_algorithm::md5, md5s) == whole.finish());
+  const auto composite = composite_checksum_base64(checksum_algorithm::crc32, md5s);
+  CHECK(composite.substr(composite.size() - 2) == "-2");
+  CHECK(composite.substr(0, composite.size() - 2) ==
+        checksum_base64(checksum_algorithm::crc32, as_bytes(concatenated)));
+}

@@ -290,3 +290,24 @@ TEST_CASE("amz dates parse, format and reject invalid calendar values", "[protoc
   CHECK(check_clock_skew(*t, *t + std::chrono::minutes(15)).has_value());
   CHECK(check_clock_skew(*t, *t + std::chrono::seconds(901)).error() == protocol_errc::request_time_too_skewed);
 }
+
+TEST_CASE("signing key cache returns derived keys and stays bounded", "[protocol]") {
+  signing_key_cache cache(2);
+  const auto k = cache.get(kSecret, "20130524", "us-east-1", "s3");
+  CHECK(k == derive_signing_key(kSecret, "20130524", "us-east-1", "s3"));
+  CHECK(cache.get(kSecret, "20130524", "us-east-1", "s3") == k);
+  CHECK(cache.size() == 1);
+  CHECK(cache.get("other", "20130524", "us-east-1", "s3") != k);
+  CHECK(cache.get(kSecret, "20130525", "us-east-1", "s3") != k);
+  CHECK(cache.size() <= 2);
+
+  // The verifier gives the same answer with a cache.
+  const auto e = aws_examples().front();
+  const auto s = sign_request(example_credentials(), to_request(e), example_time()).value();
+  const auto headers = wire_headers(e, s);
+  const auto query = parse_query("").value();
+  const request_view rv{e.method, e.path, &query, headers};
+  const auto auth = parse_sigv4_authorization(s.authorization).value();
+  CHECK(verify_sigv4_header(rv, auth, kSecret, example_time(), &cache).has_value());
+  CHECK(verify_sigv4_header(rv, auth, "bad", example_time(), &cache).error() == protocol_errc::signature_mismatch);
+}

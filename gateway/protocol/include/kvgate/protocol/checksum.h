@@ -16,6 +16,8 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
+#include <string>
 #include <string_view>
 
 #include "kvgate/protocol/encoding.h"
@@ -69,5 +71,12 @@ class hasher {
 
 // Convenience: base64 of the digest of a whole buffer (the x-amz-checksum-* value).
 std::string checksum_base64(checksum_algorithm a, byte_view data);
+
+// Digest of the concatenated raw part digests: the basis of S3 COMPOSITE
+// multipart checksums (base64 + "-N") and of multipart ETags (MD5, hex + "-N").
+bytes digest_of_digests(checksum_algorithm a, std::span<const bytes> part_digests);
+// "<base64(digest_of_digests)>-<N>", the x-amz-checksum-* value S3 returns for
+// a COMPOSITE multipart object.
+std::string composite_checksum_base64(checksum_algorithm a, std::span<const bytes> part_digests);
 
 }  // namespace kvgate::protocol

@@ -5,11 +5,13 @@
 // On success the returned sigv4_context carries what the aws-chunked decoder
 // needs to continue the signature chain (signing key, date, scope, seed
 // signature) and the payload hash the body must match.
-// Pure functions; `now` is injected. Thread-safe.
+// `cache`, when given, supplies the signing key (see signing_key_cache.h).
+// Pure functions apart from the cache; `now` is injected. Thread-safe.
 #pragma once
 
 #include <string>
 
+#include "kvgate/protocol/signing_key_cache.h"
 #include "kvgate/protocol/sigv4.h"
 
 namespace kvgate::protocol {
@@ -27,7 +29,8 @@ struct sigv4_context {
 // skew within 15 minutes; signature (constant-time compare).
 [[nodiscard]] result<sigv4_context> verify_sigv4_header(const request_view& request,
                                                         const sigv4_authorization& auth,
-                                                        std::string_view secret, sys_seconds now);
+                                                        std::string_view secret, sys_seconds now,
+                                                        signing_key_cache* cache = nullptr);
 
 // Checks: credential date equals X-Amz-Date's day; host is signed; not dated
 // more than 15 minutes in the future; not expired (now > date + expires);
@@ -35,6 +38,7 @@ struct sigv4_context {
 // UNSIGNED-PAYLOAD (or X-Amz-Content-Sha256 if present in the query).
 [[nodiscard]] result<sigv4_context> verify_sigv4_presigned(const request_view& request,
                                                            const sigv4_presigned& presigned,
-                                                           std::string_view secret, sys_seconds now);
+                                                           std::string_view secret, sys_seconds now,
+                                                        signing_key_cache* cache = nullptr);
 
 }  // namespace kvgate::protocol
