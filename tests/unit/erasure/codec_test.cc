@@ -3,6 +3,8 @@
 // rebuilds byte-exact, every k x k submatrix of the shipped Cauchy matrices is
 // invertible, bad arguments are rejected, and the decode-table cache is safe
 // under concurrent use.
+#include "kvgate/erasure/codec.h"
+
 #include <isa-l/erasure_code.h>
 #include <xxhash.h>
 
@@ -15,8 +17,6 @@
 #include <thread>
 #include <utility>
 #include <vector>
-
-#include "kvgate/erasure/codec.h"
 
 #if defined(__x86_64__)
 #include <cpuid.h>
@@ -79,7 +79,8 @@ class stripe {
   }
   bool matches_original() const { return bytes_ == original_; }
   bool shard_matches_original(int i) const {
-    return std::memcmp(shards_[i], original_.data() + len_ * static_cast<std::size_t>(i), len_) == 0;
+    return std::memcmp(shards_[i], original_.data() + len_ * static_cast<std::size_t>(i), len_) ==
+           0;
   }
 
  private:
@@ -91,7 +92,9 @@ class stripe {
   std::vector<std::uint8_t*> shards_;
 };
 
-shard_mask all_of(int n) { return n >= 64 ? ~shard_mask{0} : (shard_mask{1} << n) - 1; }
+shard_mask all_of(int n) {
+  return n >= 64 ? ~shard_mask{0} : (shard_mask{1} << n) - 1;
+}
 
 // Calls f(mask) for every subset of {0..n-1} of exactly `size` elements.
 template <class F>
@@ -144,20 +147,23 @@ std::uint64_t binomial(int n, int r) {
 }  // namespace
 
 TEST_CASE("encode produces the same parity as ISA-L's scalar base routine", "[codec]") {
-  const std::pair<int, int> geometries[] = {{1, 1}, {2, 1}, {3, 3}, {4, 2},  {6, 3},
+  const std::pair<int, int> geometries[] = {{1, 1}, {2, 1},  {3, 3},  {4, 2},  {6, 3},
                                             {8, 2}, {10, 4}, {12, 4}, {16, 4}, {32, 32}};
   for (const auto& [k, m] : geometries) {
-    for (const std::size_t len : {std::size_t{64}, std::size_t{4096}, std::size_t{128 * 1024}}) {
+    for (const std::size_t len : {std::size_t{64}, std::size_t{4096}, std::size_t{128} * 1024}) {
       INFO("k=" << k << " m=" << m << " len=" << len);
       const auto c = make_codec(k, m);
       stripe s(*c, len, 7);
 
       std::vector<unsigned char> matrix(c->encode_matrix().begin(), c->encode_matrix().end());
-      std::vector<unsigned char> tables(32 * static_cast<std::size_t>(k * m));
-      ec_init_tables(k, m, &matrix[static_cast<std::size_t>(k * k)], tables.data());
+      std::vector<unsigned char> tables(std::size_t{32} * static_cast<std::size_t>(k) *
+                                        static_cast<std::size_t>(m));
+      ec_init_tables(k, m, &matrix[static_cast<std::size_t>(k) * static_cast<std::size_t>(k)],
+                     tables.data());
       std::vector<std::uint8_t> expected(len * static_cast<std::size_t>(m));
       std::vector<unsigned char*> sources(s.shards().begin(), s.shards().begin() + k);
       std::vector<unsigned char*> outputs;
+      outputs.reserve(static_cast<std::size_t>(m));
       for (int i = 0; i < m; ++i) {
         outputs.push_back(expected.data() + len * static_cast<std::size_t>(i));
       }
@@ -173,7 +179,7 @@ TEST_CASE("encode produces the same parity as ISA-L's scalar base routine", "[co
 TEST_CASE("encode matrix is k+m rows of k with the identity on top", "[codec]") {
   const auto c = make_codec(10, 4);
   const auto matrix = c->encode_matrix();
-  REQUIRE(matrix.size() == 14 * 10);
+  REQUIRE(matrix.size() == std::size_t{14} * 10);
   for (int r = 0; r < 10; ++r) {
     for (int col = 0; col < 10; ++col) {
       CHECK(matrix[static_cast<std::size_t>(r * 10 + col)] == (r == col ? 1 : 0));
@@ -203,7 +209,7 @@ TEST_CASE("4+2 parity of a fixed input has the golden XXH3-64", "[codec]") {
 }
 
 TEST_CASE("every erasure pattern of up to m shards rebuilds byte-exact", "[codec]") {
-  const std::pair<int, int> geometries[] = {{1, 1}, {2, 1}, {3, 2}, {4, 2},  {6, 3},
+  const std::pair<int, int> geometries[] = {{1, 1}, {2, 1},  {3, 2},  {4, 2}, {6, 3},
                                             {8, 2}, {10, 4}, {12, 4}, {16, 4}};
   for (const auto& [k, m] : geometries) {
     INFO("k=" << k << " m=" << m);
@@ -217,7 +223,7 @@ TEST_CASE("every erasure pattern of up to m shards rebuilds byte-exact", "[codec
 
 TEST_CASE("a full 128 KiB block rebuilds byte-exact with m erasures", "[codec]") {
   const auto c = make_codec(8, 2);
-  stripe s(*c, 128 * 1024, 99);
+  stripe s(*c, std::size_t{128} * 1024, 99);
   const shard_mask lost = (shard_mask{1} << 3) | (shard_mask{1} << 9);
   s.erase(lost);
   REQUIRE(c->reconstruct(s.shards(), all_of(10) & ~lost, lost, s.len()));
@@ -255,7 +261,9 @@ TEST_CASE("reconstruct reads only the shards marked present", "[codec]") {
 
 TEST_CASE("more than m erasures fails with read_quorum_lost", "[codec]") {
   const std::pair<int, int> geometries[] = {{4, 2}, {8, 2}, {10, 4}};
-  for (const auto& [k, m] : geometries) {
+  for (const auto& geometry : geometries) {
+    const int k = geometry.first;
+    const int m = geometry.second;
     INFO("k=" << k << " m=" << m);
     const auto c = make_codec(k, m);
     stripe s(*c, 128, 3);
@@ -272,20 +280,23 @@ TEST_CASE("more than m erasures fails with read_quorum_lost", "[codec]") {
 TEST_CASE("every k x k submatrix of the shipped Cauchy matrices is invertible", "[codec]") {
   // The MDS property: any k surviving shards determine the data.
   const std::pair<int, int> geometries[] = {{4, 2}, {6, 3}, {8, 2}, {10, 4}, {12, 4}};
-  for (const auto& [k, m] : geometries) {
+  for (const auto& geometry : geometries) {
+    const int k = geometry.first;
+    const int m = geometry.second;
+    const auto width = static_cast<std::size_t>(k);
     INFO("k=" << k << " m=" << m);
     const auto c = make_codec(k, m);
     const auto matrix = c->encode_matrix();
-    std::vector<unsigned char> sub(static_cast<std::size_t>(k * k));
-    std::vector<unsigned char> inverse(static_cast<std::size_t>(k * k));
+    std::vector<unsigned char> sub(width * width);
+    std::vector<unsigned char> inverse(width * width);
     std::uint64_t checked = 0;
     std::uint64_t singular = 0;
     for_each_subset(k + m, k, [&](shard_mask rows) {
       int r = 0;
       for (int i = 0; i < k + m; ++i) {
         if ((rows >> i) & 1) {
-          std::memcpy(&sub[static_cast<std::size_t>(r++ * k)],
-                      &matrix[static_cast<std::size_t>(i * k)], static_cast<std::size_t>(k));
+          std::memcpy(&sub[static_cast<std::size_t>(r++) * width],
+                      &matrix[static_cast<std::size_t>(i) * width], width);
         }
       }
       singular += gf_invert_matrix(sub.data(), inverse.data(), k) != 0 ? 1 : 0;
@@ -304,7 +315,8 @@ TEST_CASE("codec::create rejects geometries outside 1 <= k <= 32, 0 <= m <= k", 
     REQUIRE(c.has_error());
     CHECK(c.error() == errc::invalid_argument);
   }
-  for (const auto& [k, m] : {std::pair{1, 0}, std::pair{1, 1}, std::pair{32, 0}, std::pair{32, 32}}) {
+  for (const auto& [k, m] :
+       {std::pair{1, 0}, std::pair{1, 1}, std::pair{32, 0}, std::pair{32, 32}}) {
     INFO("k=" << k << " m=" << m);
     const auto c = codec::create(k, m);
     REQUIRE(c.has_value());
@@ -377,6 +389,7 @@ TEST_CASE("concurrent reconstructs of different patterns share the decode cache 
   std::atomic<int> failures{0};
   std::atomic<int> done{0};
   std::vector<std::thread> threads;
+  threads.reserve(kThreads);
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&, t] {
       stripe s(*c, 192, static_cast<std::uint64_t>(t));
@@ -412,7 +425,9 @@ bool xinuse_supported() {
   }
   return __get_cpuid_count(0xD, 1, &a, &b, &c, &d) != 0 && (a & (1U << 2)) != 0;
 }
-__attribute__((target("xsave"))) std::uint64_t xinuse() { return _xgetbv(1); }
+__attribute__((target("xsave"))) std::uint64_t xinuse() {
+  return _xgetbv(1);
+}
 constexpr std::uint64_t kDirtyUpperState = (1U << 2) | (1U << 6);
 
 }  // namespace

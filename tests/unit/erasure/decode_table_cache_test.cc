@@ -1,9 +1,9 @@
 // The decode-table LRU behind codec::reconstruct (erasure/src/decode_table_cache.h,
 // a private header of kvgate::erasure, included by path).
+#include "../../../erasure/src/decode_table_cache.h"
+
 #include <catch2/catch.hpp>
 #include <memory>
-
-#include "../../../erasure/src/decode_table_cache.h"
 
 namespace {
 
