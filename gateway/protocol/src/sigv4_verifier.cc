@@ -15,14 +15,31 @@ result<sigv4_context> check_signature(const request_view& request, const credent
                                       std::string payload_hash, std::string_view received,
                                       std::string_view secret, signing_key_cache* cache,
                                       std::string_view skip_query_param) {
-  auto canonical = canonical_request(request, signed_headers, payload_hash, skip_query_param);
-  if (!canonical) return canonical.error();
   const std::string scope = credential.scope();
   const auto key = cache ? cache->get(secret, credential.date, credential.region, credential.service)
                          : derive_signing_key(secret, credential.date, credential.region, credential.service);
-  const std::string expected = sign(key, string_to_sign(amz_date, scope, *canonical));
-  if (!constant_time_equal(expected, received)) return protocol_errc::signature_mismatch;
-  return sigv4_context{credential, std::move(amz_date), key, expected, std::move(payload_hash)};
+  auto signature_for = [&](const request_view& r) -> result<std::string> {
+    auto canonical = canonical_request(r, signed_headers, payload_hash, skip_query_param);
+    if (!canonical) return canonical.error();
+    return sign(key, string_to_sign(amz_date, scope, *canonical));
+  };
+  auto expected = signature_for(request);
+  if (!expected) return expected.error();
+  if (!constant_time_equal(*expected, received)) {
+    // Clients sign the path encoded once per SigV4; most send it that way too,
+    // but some put reserved characters such as '$' on the wire raw (the AWS
+    // PUT example does). Retry with the path decoded and re-encoded.
+    auto decoded = percent_decode(request.path);
+    if (!decoded) return protocol_errc::signature_mismatch;
+    const std::string normalized = uri_encode(*decoded, slash_encoding::keep);
+    if (normalized == request.path) return protocol_errc::signature_mismatch;
+    request_view retry = request;
+    retry.path = normalized;
+    expected = signature_for(retry);
+    if (!expected) return expected.error();
+    if (!constant_time_equal(*expected, received)) return protocol_errc::signature_mismatch;
+  }
+  return sigv4_context{credential, std::move(amz_date), key, std::move(*expected), std::move(payload_hash)};
 }
 
 }  // namespace

@@ -311,3 +311,20 @@ TEST_CASE("signing key cache returns derived keys and stays bounded", "[protocol
   CHECK(verify_sigv4_header(rv, auth, kSecret, example_time(), &cache).has_value());
   CHECK(verify_sigv4_header(rv, auth, "bad", example_time(), &cache).error() == protocol_errc::signature_mismatch);
 }
+
+TEST_CASE("verifier accepts a path sent with raw reserved characters but signed encoded", "[protocol]") {
+  // The AWS PUT example puts "test$file.text" on the wire and signs "/test%24file.text".
+  const auto e = aws_examples()[1];
+  const auto s = sign_request(example_credentials(), to_request(e), example_time()).value();
+  const auto headers = wire_headers(e, s);
+  const auto query = parse_query("").value();
+  const auto auth = parse_sigv4_authorization(s.authorization).value();
+  const request_view raw{e.method, "/test$file.text", &query, headers};
+  const auto ctx = verify_sigv4_header(raw, auth, kSecret, example_time());
+  REQUIRE(ctx.has_value());
+  CHECK(ctx->seed_signature == e.signature);
+  const request_view other{e.method, "/test$file.txt", &query, headers};
+  CHECK(verify_sigv4_header(other, auth, kSecret, example_time()).error() == protocol_errc::signature_mismatch);
+  const request_view bad_escape{e.method, "/test%zzfile.text", &query, headers};
+  CHECK(verify_sigv4_header(bad_escape, auth, kSecret, example_time()).error() == protocol_errc::signature_mismatch);
+}

@@ -26,7 +26,9 @@ struct sigv4_context {
 
 // Checks, in order: x-amz-date (or Date) present and well-formed; credential
 // date equals its day; host is signed; x-amz-content-sha256 present; clock
-// skew within 15 minutes; signature (constant-time compare).
+// skew within 15 minutes; signature (constant-time compare). The signature is
+// checked over the path as sent and, if that fails, over the path decoded and
+// re-encoded per SigV4 (clients that send e.g. '$' raw but sign "%24").
 [[nodiscard]] result<sigv4_context> verify_sigv4_header(const request_view& request,
                                                         const sigv4_authorization& auth,
                                                         std::string_view secret, sys_seconds now,
