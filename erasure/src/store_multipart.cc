@@ -278,12 +278,13 @@ result<object_info> store_impl::complete_upload(std::string_view bucket, std::st
         strip_quotes(it->second.parts[0].info.etag) != strip_quotes(parts[i].etag))
       return make_error_code(errc::invalid_part);
     const part_layout& p = it->second.parts[0];
-    if (i + 1 < parts.size() && p.info.size < kMinPartBytes)
-      return make_error_code(errc::entity_too_small);
     total += p.info.size;
     m.parts.push_back(p);
     sources.push_back(layout::upload_part_file(upload_id, p.info.number, it->second.object.data_id));
   }
+  // Sizes are checked once every listed part is known to exist, as S3 does.
+  for (std::size_t i = 0; i + 1 < m.parts.size(); ++i)
+    if (m.parts[i].info.size < kMinPartBytes) return make_error_code(errc::entity_too_small);
   if (conditions.if_none_match_star && *previous) return make_error_code(errc::precondition_failed);
   if (conditions.if_match && (!*previous || (*previous)->info.etag != *conditions.if_match))
     return make_error_code(errc::precondition_failed);

@@ -72,7 +72,7 @@ result<void> store_impl::recover() {
   if (!*complete) {
     auto n = reindex({});
     if (!n) return n.error();
-    spdlog::info("index rebuilt from the disks: {} objects", *n);
+    if (*n > 0) spdlog::info("index rebuilt from the disks: {} objects", *n);
   } else {
     auto intents = index_->intents();
     if (!intents) return intents.error();
