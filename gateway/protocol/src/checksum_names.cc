@@ -1,8 +1,8 @@
 // Names of checksum algorithms on the wire.
 #include <array>
-#include <cctype>
 
 #include "kvgate/protocol/checksum.h"
+#include "kvgate/protocol/http_view.h"
 
 namespace kvgate::protocol {
 namespace {
@@ -22,16 +22,6 @@ constexpr std::array<algorithm_row, 6> kRows{{
     {checksum_algorithm::sha1, "SHA1", "x-amz-checksum-sha1", 20},
     {checksum_algorithm::sha256, "SHA256", "x-amz-checksum-sha256", 32},
 }};
-
-bool iequals(std::string_view a, std::string_view b) noexcept {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i]))) {
-      return false;
-    }
-  }
-  return true;
-}
 
 const algorithm_row& row(checksum_algorithm a) noexcept { return kRows[static_cast<std::size_t>(a)]; }
 
