@@ -1,0 +1,115 @@
+#!/usr/bin/env bash
+# The README's test command: installs what is missing, builds and runs every
+# test suite. Steps (each reported; a failing step fails the run):
+#   1. lint        clang-format over the project's sources
+#   2. asan        ASan+UBSan build of everything; unit + integration tests (CTest)
+#   3. tsan        TSan build of the concurrent parts; their tests
+#   4. fuzz        clang/libFuzzer build; each fuzz target for a bounded time
+# Tests that cannot run on this machine report SKIPPED with the reason.
+# Ends with one line "kvgate: N passed, N failed, N skipped".
+set -uo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+jobs=$(nproc)
+logs=$root/build-logs
+mkdir -p "$logs"
+
+tests/install-deps.sh test || { echo "kvgate: dependency installation failed"; exit 1; }
+
+passed=0 failed=0 skipped=0 step_failures=()
+
+# Adds ctest's counts from a log to the totals.
+count_ctest() {
+  local log=$1 line total fail skip
+  line=$(grep -E '[0-9]+% tests passed, [0-9]+ tests? failed out of [0-9]+' "$log" | tail -n 1)
+  [[ -z $line ]] && return
+  fail=$(sed -E 's/.* ([0-9]+) tests? failed.*/\1/' <<<"$line")
+  total=$(sed -E 's/.*out of ([0-9]+).*/\1/' <<<"$line")
+  skip=$(grep -cE '\(Not Run\)|\*\*\*Skipped' "$log" || true)
+  passed=$((passed + total - fail - skip))
+  failed=$((failed + fail))
+  skipped=$((skipped + skip))
+}
+
+# Adds a Catch2 run's counts from a log to the totals.
+count_catch() {
+  local log=$1 line
+  if line=$(grep -E '^All tests passed \(' "$log" | tail -n 1) && [[ -n $line ]]; then
+    passed=$((passed + $(sed -E 's/.* in ([0-9]+) test cases?.*/\1/' <<<"$line")))
+  elif line=$(grep -E '^test cases: ' "$log" | tail -n 1) && [[ -n $line ]]; then
+    passed=$((passed + $(sed -E 's/.*\| ([0-9]+) passed.*/\1/' <<<"$line")))
+    failed=$((failed + $(sed -E 's/.*\| ([0-9]+) failed.*/\1/' <<<"$line")))
+  fi
+}
+
+run_step() {
+  local name=$1
+  shift
+  echo "=== kvgate test step: $name"
+  local start=$SECONDS
+  if "$@"; then
+    echo "=== $name: ok ($((SECONDS - start)) s)"
+  else
+    echo "=== $name: FAILED ($((SECONDS - start)) s)"
+    step_failures+=("$name")
+  fi
+}
+
+lint() {
+  local files
+  mapfile -t files < <(git ls-files '*.cc' '*.h')
+  ((${#files[@]} == 0)) && return 0
+  clang-format --dry-run -Werror "${files[@]}"
+}
+
+asan() {
+  cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DKVGATE_SANITIZE=address \
+    -DKVGATE_BUILD_PERF=ON >"$logs/asan-configure.log" 2>&1 || { cat "$logs/asan-configure.log"; return 1; }
+  cmake --build build-asan -j "$jobs" >"$logs/asan-build.log" 2>&1 || { tail -n 80 "$logs/asan-build.log"; return 1; }
+  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+    ctest --test-dir build-asan -j "$jobs" --output-on-failure -LE 'fuzz' 2>&1 | tee "$logs/asan-ctest.log"
+  local rc=${PIPESTATUS[0]}
+  count_ctest "$logs/asan-ctest.log"
+  return "$rc"
+}
+
+tsan() {
+  cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DKVGATE_SANITIZE=thread \
+    -DKVGATE_BUILD_PERF=OFF >"$logs/tsan-configure.log" 2>&1 || { cat "$logs/tsan-configure.log"; return 1; }
+  cmake --build build-tsan -j "$jobs" --target kvgate_erasure_tests >"$logs/tsan-build.log" 2>&1 ||
+    { tail -n 80 "$logs/tsan-build.log"; return 1; }
+  # The concurrent parts are the test cases tagged [concurrency].
+  TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
+    build-tsan/tests/kvgate_erasure_tests '[concurrency]' 2>&1 | tee "$logs/tsan-tests.log"
+  local rc=${PIPESTATUS[0]}
+  count_catch "$logs/tsan-tests.log"
+  return "$rc"
+}
+
+fuzz() {
+  CC=clang-14 CXX=clang++-14 cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    -DKVGATE_SANITIZE=fuzzer -DKVGATE_BUILD_FUZZ=ON -DKVGATE_BUILD_PERF=OFF \
+    -DKVGATE_FUZZ_MAX_TIME="${KVGATE_FUZZ_SECONDS:-15}" >"$logs/fuzz-configure.log" 2>&1 ||
+    { cat "$logs/fuzz-configure.log"; return 1; }
+  local targets
+  mapfile -t targets < <(ninja -C build-fuzz -t targets all | grep -oE '^kvgate_[a-z0-9_]+_fuzz' | sort -u)
+  ((${#targets[@]} == 0)) && { echo "no fuzz targets"; return 1; }
+  cmake --build build-fuzz -j "$jobs" --target "${targets[@]}" >"$logs/fuzz-build.log" 2>&1 ||
+    { tail -n 80 "$logs/fuzz-build.log"; return 1; }
+  ctest --test-dir build-fuzz -j "$jobs" --output-on-failure -L fuzz 2>&1 | tee "$logs/fuzz-ctest.log"
+  local rc=${PIPESTATUS[0]}
+  count_ctest "$logs/fuzz-ctest.log"
+  return "$rc"
+}
+
+run_step lint lint
+run_step asan asan
+run_step tsan tsan
+run_step fuzz fuzz
+
+if ((${#step_failures[@]} > 0)); then
+  echo "kvgate: failed steps: ${step_failures[*]}"
+  ((failed == 0)) && failed=${#step_failures[@]}
+fi
+echo "kvgate: $passed passed, $failed failed, $skipped skipped"
+((${#step_failures[@]} == 0))
