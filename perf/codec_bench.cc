@@ -7,67 +7,21 @@
 // GB/s is 10^9 bytes per second of DATA bytes: parity bytes written by encode
 // and shards rebuilt by decode are not counted, matching ISA-L's anchors.
 #include <fmt/core.h>
-#include <xxhash.h>
 
 #include <CLI/CLI.hpp>
-#include <chrono>
 #include <cstdint>
-#include <cstdlib>
-#include <cstring>
-#include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
-#include <stdexcept>
-#include <vector>
 
+#include "bench_report.h"
+#include "codec_measure.h"
 #include "kvgate/erasure/codec.h"
 
 namespace {
 
 using kvgate::erasure::codec;
 using kvgate::erasure::kShardAlign;
-using kvgate::erasure::shard_mask;
-using bench_clock = std::chrono::steady_clock;
-
-// A 64-byte aligned, zero-filled (so every page is faulted in) byte buffer.
-class aligned_buffer {
- public:
-  explicit aligned_buffer(std::size_t size)
-      : size_(size), bytes_(static_cast<std::uint8_t*>(std::aligned_alloc(kShardAlign, size))) {
-    if (!bytes_) {
-      throw std::bad_alloc();
-    }
-    for (std::size_t i = 0; i < size_; ++i) {
-      bytes_.get()[i] = static_cast<std::uint8_t>(i * 2654435761U >> 11);
-    }
-  }
-  std::uint8_t* data() const { return bytes_.get(); }
-  std::size_t size() const { return size_; }
-
- private:
-  struct free_deleter {
-    void operator()(std::uint8_t* p) const noexcept { std::free(p); }
-  };
-  std::size_t size_;
-  std::unique_ptr<std::uint8_t, free_deleter> bytes_;
-};
-
-// Runs `pass` (which processes `bytes_per_pass` bytes) until `seconds` have
-// elapsed, at least once; returns GB/s.
-template <class F>
-double measure(double seconds, std::size_t bytes_per_pass, F&& pass) {
-  pass();  // warm-up: resolves dispatchers, warms the decode-table cache
-  const auto start = bench_clock::now();
-  const auto budget = std::chrono::duration<double>(seconds);
-  std::size_t passes = 0;
-  std::chrono::duration<double> elapsed{};
-  do {
-    pass();
-    ++passes;
-    elapsed = bench_clock::now() - start;
-  } while (elapsed < budget);
-  return static_cast<double>(bytes_per_pass) * static_cast<double>(passes) / elapsed.count() / 1e9;
-}
+namespace perf = kvgate::perf;
 
 struct bench_options {
   int k = 4;
@@ -87,86 +41,22 @@ struct bench_results {
   std::size_t stripes = 0;
 };
 
-// The working set as stripes of k + m shard blocks of block_size bytes.
-class stripe_set {
- public:
-  stripe_set(int k, int m, std::size_t block, std::size_t working_set)
-      : n_(k + m),
-        block_(block),
-        stripes_(std::max<std::size_t>(1, working_set / (block * static_cast<std::size_t>(k)))),
-        buffer_(block * static_cast<std::size_t>(n_) * stripes_) {
-    for (std::size_t s = 0; s < stripes_; ++s) {
-      for (int i = 0; i < n_; ++i) {
-        pointers_.push_back(buffer_.data() +
-                            (s * static_cast<std::size_t>(n_) + static_cast<std::size_t>(i)) *
-                                block_);
-      }
-    }
-  }
-  std::size_t stripes() const { return stripes_; }
-  std::span<std::uint8_t* const> shards(std::size_t stripe) const {
-    return {pointers_.data() + stripe * static_cast<std::size_t>(n_), static_cast<std::size_t>(n_)};
-  }
-
- private:
-  int n_;
-  std::size_t block_;
-  std::size_t stripes_;
-  aligned_buffer buffer_;
-  std::vector<std::uint8_t*> pointers_;
-};
-
 bench_results run(const bench_options& o, const codec& c) {
   bench_results r;
-  {
-    aligned_buffer src(o.working_set);
-    aligned_buffer dst(o.working_set);
-    r.memcpy_gbps = measure(o.seconds, o.working_set,
-                            [&] { std::memcpy(dst.data(), src.data(), o.working_set); });
-  }
-
-  stripe_set set(o.k, o.m, o.block_size, o.working_set);
+  r.memcpy_gbps = perf::measure_memcpy(o.seconds, o.working_set);
+  const perf::stripe_set set(o.k, o.m, o.block_size, o.working_set);
   r.stripes = set.stripes();
-  const std::size_t data_bytes = set.stripes() * o.block_size * static_cast<std::size_t>(o.k);
-  const auto n = static_cast<std::size_t>(o.k) + static_cast<std::size_t>(o.m);
-
   if (o.m > 0) {
-    r.encode_gbps = measure(o.seconds, data_bytes, [&] {
-      for (std::size_t s = 0; s < set.stripes(); ++s) {
-        const auto shards = set.shards(s);
-        c.encode(std::span<const std::uint8_t* const>(shards.data(), static_cast<std::size_t>(o.k)),
-                 shards.subspan(static_cast<std::size_t>(o.k)), o.block_size);
-      }
-    });
-    // Degraded reads: the lost shards are data shards 0.. (the common case:
-    // a read needs the data back, parity is only rebuilt by heal).
-    const auto decode = [&](int lost_count) {
-      const shard_mask all = (n >= 64) ? ~shard_mask{0} : (shard_mask{1} << n) - 1;
-      const shard_mask lost = (shard_mask{1} << lost_count) - 1;
-      return measure(o.seconds, data_bytes, [&] {
-        for (std::size_t s = 0; s < set.stripes(); ++s) {
-          if (!c.reconstruct(set.shards(s), all & ~lost, lost, o.block_size)) {
-            throw std::runtime_error("reconstruct failed");
-          }
-        }
-      });
-    };
-    r.decode_1_gbps = decode(1);
-    r.decode_m_gbps = decode(o.m);
+    r.encode_gbps = perf::measure_encode(o.seconds, c, set);
+    r.decode_1_gbps = perf::measure_decode(o.seconds, c, set, 1);
+    r.decode_m_gbps = perf::measure_decode(o.seconds, c, set, o.m);
   }
-
-  std::uint64_t sink = 0;
-  r.xxh3_gbps = measure(o.seconds, data_bytes, [&] {
-    for (std::size_t s = 0; s < set.stripes(); ++s) {
-      const auto shards = set.shards(s);
-      for (int i = 0; i < o.k; ++i) {
-        sink ^= XXH3_64bits(shards[static_cast<std::size_t>(i)], o.block_size);
-      }
-    }
-  });
-  volatile std::uint64_t observed = sink;  // keeps the hashes from being optimized away
-  (void)observed;
+  r.xxh3_gbps = perf::measure_xxh3(o.seconds, set);
   return r;
+}
+
+std::optional<double> ratio(const std::optional<double>& v, double base) {
+  return v ? std::optional<double>(*v / base) : std::nullopt;
 }
 
 nlohmann::json to_json(const bench_options& o, const bench_results& r) {
@@ -185,28 +75,25 @@ nlohmann::json to_json(const bench_options& o, const bench_results& r) {
       {"decode_1_erasure_gbps", opt(r.decode_1_gbps)},
       {"decode_m_erasures_gbps", opt(r.decode_m_gbps)},
       {"xxh3_gbps", r.xxh3_gbps},
-      {"encode_over_memcpy",
-       r.encode_gbps ? nlohmann::json(*r.encode_gbps / r.memcpy_gbps) : nlohmann::json(nullptr)},
+      {"encode_over_memcpy", opt(ratio(r.encode_gbps, r.memcpy_gbps))},
       {"xxh3_over_memcpy", r.xxh3_gbps / r.memcpy_gbps},
   };
 }
 
 void print_table(const bench_options& o, const bench_results& r) {
-  const auto cell = [](const std::optional<double>& v) {
-    return v ? fmt::format("{:8.2f}", *v) : std::string("     n/a");
-  };
-  fmt::print("codec {}+{}, block {} B, working set {} MiB ({} stripes), {:.2f} s per measurement\n",
-             o.k, o.m, o.block_size, o.working_set >> 20, r.stripes, o.seconds);
-  fmt::print("  {:<28} {:8.2f} GB/s\n", "memcpy", r.memcpy_gbps);
-  fmt::print("  {:<28} {} GB/s (data bytes)\n", "encode", cell(r.encode_gbps));
-  fmt::print("  {:<28} {} GB/s (data bytes)\n", "decode, 1 erasure", cell(r.decode_1_gbps));
-  fmt::print("  {:<28} {} GB/s (data bytes)\n", fmt::format("decode, {} erasures", o.m),
-             cell(r.decode_m_gbps));
-  fmt::print("  {:<28} {:8.2f} GB/s\n", "xxh3-64", r.xxh3_gbps);
-  fmt::print("  {:<28} {}\n", "encode / memcpy",
-             r.encode_gbps ? fmt::format("{:8.3f}", *r.encode_gbps / r.memcpy_gbps)
-                           : std::string("     n/a"));
-  fmt::print("  {:<28} {:8.3f}\n", "xxh3 / memcpy", r.xxh3_gbps / r.memcpy_gbps);
+  perf::report_table t;
+  t.section(
+      fmt::format("codec {}+{}, block {} B, working set {} MiB ({} stripes), {:.2f} s per "
+                  "measurement",
+                  o.k, o.m, o.block_size, o.working_set >> 20, r.stripes, o.seconds));
+  t.add("memcpy", r.memcpy_gbps, "GB/s");
+  t.add("encode", r.encode_gbps, "GB/s", "data bytes");
+  t.add("decode, 1 erasure", r.decode_1_gbps, "GB/s", "data bytes");
+  t.add(fmt::format("decode, {} erasures", o.m), r.decode_m_gbps, "GB/s", "data bytes");
+  t.add("xxh3-64", r.xxh3_gbps, "GB/s");
+  t.add("encode / memcpy", ratio(r.encode_gbps, r.memcpy_gbps), "x");
+  t.add("xxh3 / memcpy", r.xxh3_gbps / r.memcpy_gbps, "x");
+  t.print();
 }
 
 }  // namespace
