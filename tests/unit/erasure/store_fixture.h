@@ -9,6 +9,7 @@
 #include "result_string_maker.h"
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <random>
 #include <string>
@@ -30,22 +31,47 @@ inline std::string random_bytes(std::size_t n, std::uint64_t seed) {
   return s;
 }
 
+// Geometry and limits of a fixture's store (defaults match store_options).
+struct store_fixture_config {
+  int disks = 6;
+  bool faulty = false;
+  int parity = -1;
+  std::size_t block_size = 128 * 1024;
+  std::size_t inline_limit = 128 * 1024;
+};
+
+// Runs on the fresh faulty_disk wrappers before the store opens on them (to
+// take a disk offline or install fault rules that open() must already see).
+using prepare_disks_fn = std::function<void(std::vector<std::shared_ptr<er::faulty_disk>>&)>;
+
 class store_fixture {
  public:
   explicit store_fixture(int disks = 6, bool faulty = false, int parity = -1)
-      : disk_count_(disks), faulty_(faulty), parity_(parity) {
-    for (int i = 0; i < disks; ++i) paths_.push_back(dir_.path() / ("disk" + std::to_string(i + 1)));
+      : store_fixture(store_fixture_config{disks, faulty, parity}) {}
+
+  explicit store_fixture(store_fixture_config config) : config_(config) {
+    for (int i = 0; i < config_.disks; ++i)
+      paths_.push_back(dir_.path() / ("disk" + std::to_string(i + 1)));
     reopen();
   }
 
   // Closes and reopens the store on the same directories (a clean restart).
-  void reopen(er::crash_hook hook = {}) {
+  // With faulty disks, every disk gets a fresh wrapper (a revived machine).
+  void reopen(er::crash_hook hook = {}, const prepare_disks_fn& prepare = {}) {
+    auto r = try_reopen(std::move(hook), prepare);
+    if (!r) FAIL("store::open: " << r.error().message());
+  }
+
+  // As reopen(), but reports a failing store::open instead of failing the test.
+  er::result<void> try_reopen(er::crash_hook hook = {}, const prepare_disks_fn& prepare = {}) {
     store_.reset();
     er::store_options o;
-    o.parity = parity_;
+    o.parity = config_.parity;
+    o.block_size = config_.block_size;
+    o.inline_limit = config_.inline_limit;
     o.background_heal = false;
     o.on_crash_point = std::move(hook);
-    if (faulty_) {
+    if (config_.faulty) {
       faulty_disks_.clear();
       for (const auto& p : paths_) {
         auto inner = er::open_posix_disk(p);
@@ -53,15 +79,24 @@ class store_fixture {
         faulty_disks_.push_back(er::make_faulty_disk(std::move(*inner)));
         o.disks.push_back(faulty_disks_.back());
       }
+      if (prepare) prepare(faulty_disks_);
     } else {
       o.disk_paths = paths_;
     }
     auto s = er::store::open(std::move(o));
-    if (!s) FAIL("store::open: " << s.error().message());
+    if (!s) return s.error();
     store_ = std::move(*s);
+    return {};
+  }
+
+  // Simulated power loss of the whole machine: every faulty disk drops what is
+  // not durable and fails every later call. Safe to call from a crash hook.
+  void crash_all() {
+    for (auto& d : faulty_disks_) d->crash();
   }
 
   void close() { store_.reset(); }
+  bool is_open() const { return store_ != nullptr; }
 
   er::store& store() { return *store_; }
   const std::vector<std::filesystem::path>& paths() const { return paths_; }
@@ -108,9 +143,7 @@ class store_fixture {
 
  private:
   temp_dir dir_;
-  int disk_count_;
-  bool faulty_;
-  int parity_;
+  store_fixture_config config_;
   std::vector<std::filesystem::path> paths_;
   std::vector<std::shared_ptr<er::faulty_disk>> faulty_disks_;
   std::unique_ptr<er::store> store_;
