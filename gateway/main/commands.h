@@ -1,0 +1,17 @@
+// Subcommand registration for the kvgate binary.
+//
+// Each verb lives in gateway/main/<verb>_command.cc and exposes one
+// `void add_<verb>_command(CLI::App& app)` that adds its subcommand, options
+// and callback. A callback reports failure by throwing CLI::RuntimeError(code)
+// (after printing its message), so kvgate_main.cc stays a list of
+// registrations. To add a verb: write the file, declare it here, call it in
+// kvgate_main.cc, add the file to the kvgate executable in gateway/CMakeLists.txt.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+namespace kvgate::cli {
+
+void add_serve_command(CLI::App& app);
+
+}  // namespace kvgate::cli

@@ -1,0 +1,10 @@
+// kvgate: one binary, one subcommand per operation (see commands.h).
+#include "commands.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"kvgate: S3-compatible object gateway for LLM KV-cache segments"};
+  app.require_subcommand(1);
+  kvgate::cli::add_serve_command(app);
+  CLI11_PARSE(app, argc, argv);
+  return 0;
+}

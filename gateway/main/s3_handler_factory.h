@@ -1,0 +1,30 @@
+// Builds the request handler `kvgate serve` installs. The S3 layer replaces
+// the placeholder in s3_handler_factory.cc with its router; the HTTP core
+// never changes for that.
+#pragma once
+
+#include "kvgate/gateway/config.h"
+#include "kvgate/gateway/dev_credentials.h"
+#include "kvgate/gateway/request_handler.h"
+#include "kvgate/gateway/server_hooks.h"
+
+#include <boost/asio/thread_pool.hpp>
+#include <boost/system/result.hpp>
+
+#include <memory>
+#include <string>
+
+namespace kvgate::cli {
+
+struct s3_frontend {
+  std::unique_ptr<gateway::request_handler> handler;
+  gateway::server_hooks hooks;  // error renderer and readiness probe
+};
+
+// `blocking_pool` is where storage calls run (async_run_blocking). `root` holds
+// the effective root credentials (configured or dev ones).
+[[nodiscard]] boost::system::result<s3_frontend, std::string> make_s3_frontend(
+    const gateway::server_config& config, const gateway::credentials& root,
+    boost::asio::thread_pool& blocking_pool);
+
+}  // namespace kvgate::cli

@@ -1,0 +1,97 @@
+// `kvgate serve`: resolve configuration, bind, print the ready line, serve
+// until SIGTERM/SIGINT.
+#include "commands.h"
+#include "s3_handler_factory.h"
+
+#include "kvgate/gateway/config.h"
+#include "kvgate/gateway/dev_credentials.h"
+#include "kvgate/gateway/http_server.h"
+
+#include <fmt/format.h>
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+#include <map>
+#include <thread>
+
+namespace kvgate::cli {
+namespace {
+
+namespace gw = kvgate::gateway;
+
+struct serve_options {
+  // Raw flag values keyed by option; only flags actually given form the layer.
+  std::map<std::string, std::vector<std::string>, std::less<>> values;
+  std::map<std::string, CLI::Option*, std::less<>> options;
+};
+
+[[noreturn]] void fail(std::string_view message) {
+  std::cerr << "kvgate serve: " << message << std::endl;
+  throw CLI::RuntimeError(2);
+}
+
+void run_serve(const serve_options& opts) {
+  gw::config_layer flags;
+  for (const auto& [key, opt] : opts.options) {
+    if (opt->count() == 0) continue;
+    flags.emplace(key, gw::config_value{opts.values.at(key), std::string(opt->get_name())});
+  }
+  auto config = gw::load_config(flags, [](const char* name) { return std::getenv(name); },
+                                std::max(1u, std::thread::hardware_concurrency()));
+  if (!config) fail(config.error().message);
+
+  auto level = spdlog::level::from_str(config->log_level);
+  auto logger = std::make_shared<spdlog::logger>(
+      "kvgate", std::make_shared<spdlog::sinks::stderr_sink_mt>());
+  logger->set_level(level);
+  spdlog::set_default_logger(logger);
+
+  gw::credentials root{config->access_key, config->secret_key};
+  if (config->dev_credentials) {
+    auto dev = gw::load_or_create_dev_credentials(config->dev_credentials_file);
+    if (!dev) fail(dev.error());
+    root = *dev;
+    std::cout << fmt::format("dev credentials: access key {}, secret key {} (stored in {})\n",
+                             root.access_key, root.secret_key,
+                             config->dev_credentials_file.string());
+  }
+  for (const auto& dir : config->data_dirs) {
+    std::error_code ec;
+    std::filesystem::create_directories(dir, ec);
+    if (ec) fail(fmt::format("cannot create data directory {}: {}", dir.string(), ec.message()));
+  }
+
+  auto server = gw::http_server::create(*config);
+  if (!server) fail(server.error());
+  auto frontend = make_s3_frontend(*config, root, (*server)->blocking_pool());
+  if (!frontend) fail(frontend.error());
+
+  (*server)->run(*frontend->handler, frontend->hooks, [&] {
+    for (const auto& url : (*server)->urls()) std::cout << "kvgate ready on " << url << "\n";
+    std::cout.flush();
+  });
+}
+
+}  // namespace
+
+void add_serve_command(CLI::App& app) {
+  auto opts = std::make_shared<serve_options>();
+  CLI::App* serve = app.add_subcommand("serve", "run the S3 gateway");
+  for (const auto& o : gw::config_options()) {
+    if (o.flag.empty()) continue;
+    const std::string key(o.key);
+    auto& storage = opts->values[key];
+    std::string help(o.help);
+    if (!o.default_text.empty()) help += fmt::format(" [default: {}]", o.default_text);
+    if (!o.env.empty()) help += fmt::format(" [env: {}]", o.env);
+    CLI::Option* opt = serve->add_option(std::string(o.flag), storage, help);
+    if (o.kind != gw::option_kind::string_list) opt->expected(1)->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+    opts->options[key] = opt;
+  }
+  serve->callback([opts] { run_serve(*opts); });
+}
+
+}  // namespace kvgate::cli
