@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <latch>
 #include <map>
@@ -136,7 +137,18 @@ result<std::unique_ptr<disk_set>> disk_set::open(std::vector<std::shared_ptr<dis
     set->geometry_ = f.geometry;
     set->deployment_id_ = f.deployment_id;
   } else {
-    if (votes.size() > 1) return make_error_code(errc::format_mismatch);
+    if (votes.size() > 1) {
+      // A strict majority names the deployment; the others are strangers.
+      const auto top = std::max_element(votes.begin(), votes.end(), [](auto& a, auto& b) {
+        return a.second < b.second;
+      });
+      if (top->second * 2 <= n) return make_error_code(errc::format_mismatch);
+      for (std::size_t i = 0; i < disks.size(); ++i)
+        if (formats[i] && formats[i]->deployment_id != top->first)
+          spdlog::error("disk {} belongs to deployment {}, not {}: refusing to start",
+                        disks[i]->root().string(), formats[i]->deployment_id, top->first);
+      return make_error_code(errc::foreign_disk);
+    }
     // The reference: any well-formed format of the deployment (all agree on set and geometry).
     const disk_format* ref = nullptr;
     for (auto& f : formats)

@@ -68,12 +68,17 @@ result<object_health> store_impl::check_object(std::string_view bucket, std::str
   // Which disks hold a complete, verified copy of their shard?
   const std::string hash = layout::key_hash(bucket, key);
   const std::string data = layout::data_dir(bucket, hash, m.object.data_id);
+  // data_good: the disk's shard verifies against the chosen manifest (for a
+  // streamed object even when that disk's own manifest copy is missing or bad:
+  // every copy is the same, one is enough to rebuild the others). good: data
+  // and manifest copy both in place.
   std::vector<char> good(set_->size(), 0);
+  std::vector<char> data_good(set_->size(), 0);
   set_->run_each([&](std::size_t d) -> result<void> {
-    if (!r.meta_ok[d] || !r.data_present[d]) return {};
+    if (!r.data_present[d] || (m.inlined && !r.meta_ok[d])) return {};
     const auto shard = m.shard_of_disk(static_cast<std::uint32_t>(d));
     if (m.inlined) {
-      good[d] = verify_inline(m, r.inline_shards[shard], shard) ? 1 : 0;
+      good[d] = data_good[d] = verify_inline(m, r.inline_shards[shard], shard) ? 1 : 0;
       return {};
     }
     aligned_buffer block(m.block_size);
@@ -89,20 +94,23 @@ result<object_health> store_impl::check_object(std::string_view bucket, std::str
           return make_error_code(errc::corrupt);
       }
     }
-    good[d] = 1;
+    data_good[d] = 1;
+    good[d] = r.meta_ok[d] ? 1 : 0;
     return {};
   });
   std::vector<std::size_t> targets;
+  int shards_readable = 0;
   for (std::size_t d = 0; d < set_->size(); ++d) {
+    shards_readable += data_good[d] ? 1 : 0;
     if (good[d]) {
       ++h.shards_ok;
     } else if (set_->online(d)) {
       targets.push_back(d);
     }
   }
-  if (h.shards_ok < static_cast<int>(m.k)) {
+  if (shards_readable < static_cast<int>(m.k)) {
     h.readable = false;
-    h.problem = fmt::format("only {} of {} shards verify; {} needed", h.shards_ok,
+    h.problem = fmt::format("only {} of {} shards verify; {} needed", shards_readable,
                             h.shards_total, m.k);
     return h;
   }
@@ -113,7 +121,7 @@ result<object_health> store_impl::check_object(std::string_view bucket, std::str
   h.problem = fmt::format("{} shard(s) missing or corrupt", targets.size());
   if (!repair) return h;
   resolved_object verified = r;
-  for (std::size_t d = 0; d < set_->size(); ++d) verified.data_present[d] = good[d] != 0;
+  for (std::size_t d = 0; d < set_->size(); ++d) verified.data_present[d] = data_good[d] != 0;
   if (auto rebuilt = rebuild_disks(verified, targets); !rebuilt) return rebuilt.error();
   h.shards_healed = static_cast<int>(targets.size());
   h.shards_ok += h.shards_healed;
@@ -225,6 +233,7 @@ result<void> store_impl::rebuild_disks(const resolved_object& r,
       if (!old && old.error() != std::errc::no_such_file_or_directory) return old;
       if (auto rc = dk.rename(staging, data); !rc) return rc;
     }
+    crash_point("heal.after_data");
     manifest copy = m;
     copy.inline_shard = m.inlined ? inline_shards[m.shard_of_disk(static_cast<std::uint32_t>(d))]
                                   : std::string();
@@ -234,7 +243,8 @@ result<void> store_impl::rebuild_disks(const resolved_object& r,
                                   std::as_bytes(std::span(bytes.data(), bytes.size())));
         !rc)
       return rc;
-    return dk.sync_dir(dir);
+    if (auto rc = dk.sync_dir(dir); !rc) return rc;
+    return dk.sync_dir(layout::kTmpDir);  // both renames came from staging
   });
   for (std::size_t d : targets)
     if (!rs[d]) return rs[d].error();
@@ -294,6 +304,11 @@ result<std::uint64_t> store_impl::drain_heal_queue() {
     // Keep the entry while a disk is offline: it is healed when the disk returns.
     if (h->problem.empty() || !h->readable) static_cast<void>(index_->dequeue_heal(bucket, key));
   }
+  // A replaced disk is whole once the queue (persisted, so it outlives a
+  // restart) holds nothing more for it.
+  if (auto left = index_->heal_queue_size(); left && *left == 0)
+    for (std::size_t d = 0; d < set_->size(); ++d)
+      if (set_->online(d)) set_->at(d).needs_full_heal = false;
   return healed;
 }
 

@@ -149,6 +149,7 @@ result<upload_info> store_impl::create_upload(std::string_view bucket, std::stri
   if (!valid_key(key)) return make_error_code(errc::key_too_long);
   std::shared_lock bucket_guard(bucket_mutex_);
   if (auto r = check_bucket(bucket); !r) return r.error();
+  if (set_->online_count() < set_->write_quorum()) return make_error_code(errc::write_quorum_lost);
   upload_info u;
   u.bucket = bucket;
   u.key = key;
@@ -288,6 +289,9 @@ result<object_info> store_impl::complete_upload(std::string_view bucket, std::st
   if (conditions.if_none_match_star && *previous) return make_error_code(errc::precondition_failed);
   if (conditions.if_match && (!*previous || (*previous)->info.etag != *conditions.if_match))
     return make_error_code(errc::precondition_failed);
+  // Publishing on fewer disks than the quorum could still leave k manifests
+  // that a restart would resolve to: do not start what cannot be acknowledged.
+  if (set_->online_count() < set_->write_quorum()) return make_error_code(errc::write_quorum_lost);
 
   object_info& o = m.object;
   o.bucket = bucket;
@@ -320,7 +324,9 @@ result<object_info> store_impl::complete_upload(std::string_view bucket, std::st
           }
         }
         crash_point("complete.after_parts_moved");
-        return dk.sync_dir(data);
+        if (auto r = dk.sync_dir(data); !r) return r;
+        // The moves are durable once the directory they left is synced too.
+        return dk.sync_dir(layout::upload_dir(upload_id));
       },
       nullptr);
   auto info = finish_publish(std::move(m), *previous, *intent, ok);

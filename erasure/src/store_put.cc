@@ -44,7 +44,8 @@ class put_writer_impl final : public put_writer {
         op_id_(layout::random_id()),
         data_id_(layout::random_id()),
         options_(std::move(options)),
-        staged_(s.disks().size(), false) {}
+        staged_(s.disks().size(), false),
+        stage_errors_(s.disks().size()) {}
 
   ~put_writer_impl() override {
     if (committed_ || !writer_) return;
@@ -106,7 +107,10 @@ class put_writer_impl final : public put_writer {
         }
         return set.disk_at(d).sync_dir(layout::tmp_dir(op_id_));
       });
-      for (std::size_t d : with_files) staged_[d] = rs[d].has_value();
+      for (std::size_t d : with_files) {
+        staged_[d] = rs[d].has_value();
+        if (!rs[d]) stage_errors_[d] = rs[d].error();
+      }
       files.clear();
       if (count_true(staged_) < set.write_quorum())
         return make_error_code(errc::write_quorum_lost);
@@ -141,7 +145,8 @@ class put_writer_impl final : public put_writer {
     const std::vector<bool> ok = s_.publish(
         m, [&](std::size_t d, const std::string&) -> result<void> {
           if (m.inlined) return {};
-          if (!staged_[d]) return make_error_code(errc::disk_offline);
+          // Not staged here: report why (ENOSPC must not take the disk out).
+          if (!staged_[d]) return stage_errors_[d] ? stage_errors_[d] : make_error_code(errc::disk_offline);
           return set.disk_at(d).rename(layout::tmp_dir(op_id_),
                                        layout::data_dir(bucket_, hash_, data_id_));
         },
@@ -158,10 +163,15 @@ class put_writer_impl final : public put_writer {
     const std::string path = layout::part_file(dir, 1);
     set.run_each([&](std::size_t d) -> result<void> {
       disk& dk = set.disk_at(d);
-      if (auto r = dk.make_dirs(dir); !r) return r;
+      if (auto r = dk.make_dirs(dir); !r) {
+        if (is_disk_fault(r.error())) set.take_offline(d, "mkdir failed: " + r.error().message());
+        stage_errors_[d] = r.error();
+        return r;
+      }
       auto f = dk.create(path);
       if (!f) {
         if (is_disk_fault(f.error())) set.take_offline(d, "create failed: " + f.error().message());
+        stage_errors_[d] = f.error();
         return f.error();
       }
       files[d] = std::move(*f);
@@ -189,6 +199,7 @@ class put_writer_impl final : public put_writer {
   std::string pending_;  // bytes held back while the object may still be inlined
   std::unique_ptr<stripe_writer> writer_;
   std::vector<bool> staged_;
+  std::vector<std::error_code> stage_errors_;  // per disk, why staging failed there
   std::uint64_t written_ = 0;
   bool committed_ = false;
 };
@@ -236,7 +247,10 @@ std::vector<bool> store_impl::publish(
     }
     if (auto r = dk.rename(tmp_meta, layout::manifest_path(bucket, hash)); !r) return r;
     crash_point("publish.after_meta_rename");
-    return dk.sync_dir(dir);
+    if (auto r = dk.sync_dir(dir); !r) return r;
+    // A rename is durable once the directories on both sides are synced: the
+    // manifest (and a streamed PUT's data dir) came from the staging area.
+    return dk.sync_dir(layout::kTmpDir);
   });
   std::vector<bool> ok(set_->size());
   for (std::size_t d = 0; d < ok.size(); ++d) {
@@ -254,7 +268,8 @@ result<object_info> store_impl::finish_publish(manifest m,
   const std::string& key = m.object.key;
   if (count_true(ok) < set_->write_quorum()) {
     // Not acknowledged: make the index agree with whatever the disks now hold.
-    if (auto r = repair_key(bucket, key, intent); !r) return r.error();
+    // If the disks cannot tell, the intent stays and start-up replays it.
+    static_cast<void>(repair_key(bucket, key, intent));
     return make_error_code(errc::write_quorum_lost);
   }
   if (count_true(ok) < set_->size()) queue_heal(bucket, key, "write missed disks");
@@ -296,6 +311,7 @@ result<void> store_impl::remove(std::string_view bucket, std::string_view key) {
   auto previous = index_->get_object(bucket, key);
   if (!previous) return previous.error();
   if (!*previous) return {};
+  if (set_->online_count() < set_->write_quorum()) return make_error_code(errc::write_quorum_lost);
   auto intent = index_->add_intent(bucket, key);
   if (!intent) return intent.error();
   const std::string hash = layout::key_hash(bucket, key);
@@ -305,16 +321,18 @@ result<void> store_impl::remove(std::string_view bucket, std::string_view key) {
     auto r = dk.rename(layout::manifest_path(bucket, hash), layout::trash_dir(op) + ".meta");
     if (!r && r.error() != std::errc::no_such_file_or_directory) return r;
     crash_point("delete.after_meta_trash");
-    return dk.sync_dir(layout::object_dir(bucket, hash));
+    if (auto s = dk.sync_dir(layout::object_dir(bucket, hash)); !s) return s;
+    return dk.sync_dir(layout::kTrashDir);  // the rename is durable once both sides are
   });
   std::vector<bool> ok(rs.size());
   for (std::size_t d = 0; d < rs.size(); ++d) ok[d] = rs[d].has_value();
   if (count_true(ok) < set_->write_quorum()) {
-    if (auto r = repair_key(bucket, key, *intent); !r) return r.error();
+    static_cast<void>(repair_key(bucket, key, *intent));  // failing: replayed at start-up
     return make_error_code(errc::write_quorum_lost);
   }
   if (count_true(ok) < set_->size()) queue_heal(bucket, key, "delete missed disks");
   if (auto r = index_->delete_object(bucket, key, *intent); !r) return r;
+  crash_point("delete.after_index");
   add_usage(-1, -static_cast<std::int64_t>((*previous)->info.size));
   retire_version(std::string(bucket), std::string(key), (*previous)->info.data_id);
   return {};

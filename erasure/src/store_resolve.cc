@@ -14,14 +14,26 @@ result<std::optional<resolved_object>> store_impl::resolve(std::string_view buck
   const std::string hash = layout::key_hash(bucket, key);
   const std::string path = layout::manifest_path(bucket, hash);
   std::vector<std::optional<manifest>> copies(n);
-  set_->run_each([&](std::size_t d) -> result<void> {
+  auto answers = set_->run_each([&](std::size_t d) -> result<void> {
     auto bytes = set_->disk_at(d).read_whole(path);
-    if (!bytes) return bytes.error();
+    if (!bytes) {
+      // A missing manifest is an answer; a failing or offline disk is not.
+      if (bytes.error() == std::errc::no_such_file_or_directory) return {};
+      return bytes.error();
+    }
     auto m = decode_manifest(*bytes);
-    if (!m) return m.error();
+    if (!m) return {};  // a bad copy: this disk holds no valid version
     if (m->object.bucket == bucket && m->object.key == key) copies[d] = std::move(*m);
     return {};
   });
+  // An acknowledged version is on at least write_quorum disks. Unless enough
+  // disks answered that it still shows on k of them, the disks cannot tell
+  // which version is current (or whether the key exists): refuse to decide
+  // rather than let a repair forget an acknowledged write.
+  std::size_t answered = 0;
+  for (const auto& a : answers) answered += a ? 1 : 0;
+  const set_geometry& g = set_->geometry();
+  if (answered < g.k + n - set_->write_quorum()) return make_error_code(errc::read_quorum_lost);
   // Candidate versions by data id.
   std::map<std::string, std::vector<std::size_t>> by_version;
   for (std::size_t d = 0; d < n; ++d)
@@ -55,6 +67,9 @@ result<std::optional<resolved_object>> store_impl::resolve(std::string_view buck
     for (std::size_t d = 0; d < n; ++d) r.readable_copies += r.data_present[d] ? 1 : 0;
     const std::size_t needed = m.object.size == 0 ? 1 : m.k;
     if (r.readable_copies < needed) continue;
+    // An acknowledged delete leaves at most n - write_quorum manifest copies
+    // (and, until retired, every data dir): that is not a live version.
+    if (holders.size() < n - set_->write_quorum() + 1) continue;
     r.best = m;
     r.best.inline_shard.clear();
     if (!best || std::pair(m.object.mtime_ns, m.seq) >
