@@ -13,5 +13,11 @@
 namespace kvgate::cli {
 
 void add_serve_command(CLI::App& app);
+// Engine admin verbs on a stopped server's data directories (engine_admin.h).
+void add_info_command(CLI::App& app);
+void add_heal_command(CLI::App& app);
+void add_scrub_command(CLI::App& app);
+void add_verify_command(CLI::App& app);
+void add_reindex_command(CLI::App& app);
 
 }  // namespace kvgate::cli

@@ -5,6 +5,11 @@ int main(int argc, char** argv) {
   CLI::App app{"kvgate: S3-compatible object gateway for LLM KV-cache segments"};
   app.require_subcommand(1);
   kvgate::cli::add_serve_command(app);
+  kvgate::cli::add_info_command(app);
+  kvgate::cli::add_heal_command(app);
+  kvgate::cli::add_scrub_command(app);
+  kvgate::cli::add_verify_command(app);
+  kvgate::cli::add_reindex_command(app);
   CLI11_PARSE(app, argc, argv);
   return 0;
 }
