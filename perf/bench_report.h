@@ -1,14 +1,15 @@
 // Timing and reporting shared by the benchmarks in perf/: a time-budgeted
-// measurement loop, process CPU time, and a result table that prints as
+// measurement loop (wall and thread-CPU rates), process CPU time, and a result table that prints as
 // aligned text or as JSON (the same rows either way).
 //
 // Header-only (perf/CMakeLists.txt builds one executable per *_bench.cc).
-// Thread safety: measure_gbps and cpu_seconds are reentrant; a report_table is
+// Thread safety: measure_rates and the CPU clocks are reentrant; a report_table is
 // used by one thread.
 #pragma once
 
 #include <fmt/core.h>
 #include <sys/resource.h>
+#include <time.h>
 
 #include <chrono>
 #include <cstddef>
@@ -22,12 +23,28 @@ namespace kvgate::perf {
 
 using bench_clock = std::chrono::steady_clock;
 
+// A throughput measured two ways: per wall-clock second (what a user sees;
+// drops when the machine is shared) and per second of the measuring thread's
+// CPU time (what the work costs; steady under load from other processes).
+struct rates {
+  double wall_gbps = 0;
+  double cpu_gbps = 0;
+};
+
+// CPU seconds the calling thread has used.
+inline double thread_cpu_seconds() {
+  timespec t{};
+  ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+  return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_nsec) / 1e9;
+}
+
 // Runs `pass` (which processes `bytes_per_pass` bytes) once as a warm-up, then
 // until `seconds` have elapsed (at least once); returns GB/s (10^9 bytes/s).
 template <class F>
-double measure_gbps(double seconds, std::size_t bytes_per_pass, F&& pass) {
+rates measure_rates(double seconds, std::size_t bytes_per_pass, F&& pass) {
   pass();  // warm-up: resolves dispatchers, faults pages in, warms caches
   const auto start = bench_clock::now();
+  const double cpu_start = thread_cpu_seconds();
   const auto budget = std::chrono::duration<double>(seconds);
   std::size_t passes = 0;
   std::chrono::duration<double> elapsed{};
@@ -36,7 +53,9 @@ double measure_gbps(double seconds, std::size_t bytes_per_pass, F&& pass) {
     ++passes;
     elapsed = bench_clock::now() - start;
   } while (elapsed < budget);
-  return static_cast<double>(bytes_per_pass) * static_cast<double>(passes) / elapsed.count() / 1e9;
+  const double cpu = thread_cpu_seconds() - cpu_start;
+  const double bytes = static_cast<double>(bytes_per_pass) * static_cast<double>(passes);
+  return {bytes / elapsed.count() / 1e9, cpu > 0 ? bytes / cpu / 1e9 : 0.0};
 }
 
 // User + system CPU seconds consumed so far by the whole process (all threads).

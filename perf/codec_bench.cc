@@ -43,15 +43,15 @@ struct bench_results {
 
 bench_results run(const bench_options& o, const codec& c) {
   bench_results r;
-  r.memcpy_gbps = perf::measure_memcpy(o.seconds, o.working_set);
+  r.memcpy_gbps = perf::measure_memcpy(o.seconds, o.working_set).wall_gbps;
   const perf::stripe_set set(o.k, o.m, o.block_size, o.working_set);
   r.stripes = set.stripes();
   if (o.m > 0) {
-    r.encode_gbps = perf::measure_encode(o.seconds, c, set);
-    r.decode_1_gbps = perf::measure_decode(o.seconds, c, set, 1);
-    r.decode_m_gbps = perf::measure_decode(o.seconds, c, set, o.m);
+    r.encode_gbps = perf::measure_encode(o.seconds, c, set).wall_gbps;
+    r.decode_1_gbps = perf::measure_decode(o.seconds, c, set, 1).wall_gbps;
+    r.decode_m_gbps = perf::measure_decode(o.seconds, c, set, o.m).wall_gbps;
   }
-  r.xxh3_gbps = perf::measure_xxh3(o.seconds, set);
+  r.xxh3_gbps = perf::measure_xxh3(o.seconds, set).wall_gbps;
   return r;
 }
 

@@ -83,18 +83,18 @@ class stripe_set {
   std::vector<std::uint8_t*> pointers_;
 };
 
-// memcpy GB/s over two buffers of `working_set` bytes.
-inline double measure_memcpy(double seconds, std::size_t working_set) {
+// memcpy rates over two buffers of `working_set` bytes.
+inline rates measure_memcpy(double seconds, std::size_t working_set) {
   aligned_buffer src(working_set);
   aligned_buffer dst(working_set);
-  return measure_gbps(seconds, working_set,
-                      [&] { std::memcpy(dst.data(), src.data(), working_set); });
+  return measure_rates(seconds, working_set,
+                       [&] { std::memcpy(dst.data(), src.data(), working_set); });
 }
 
 // ISA-L encode GB/s of data bytes for every stripe of `set`.
-inline double measure_encode(double seconds, const erasure::codec& c, const stripe_set& set) {
+inline rates measure_encode(double seconds, const erasure::codec& c, const stripe_set& set) {
   const auto k = static_cast<std::size_t>(set.k());
-  return measure_gbps(seconds, set.data_bytes(), [&] {
+  return measure_rates(seconds, set.data_bytes(), [&] {
     for (std::size_t s = 0; s < set.stripes(); ++s) {
       const auto shards = set.shards(s);
       c.encode(std::span<const std::uint8_t* const>(shards.data(), k), shards.subspan(k),
@@ -105,13 +105,13 @@ inline double measure_encode(double seconds, const erasure::codec& c, const stri
 
 // Decode GB/s of data bytes with data shards 0..lost_count-1 lost (the common
 // degraded read: data is needed back, parity is only rebuilt by heal).
-inline double measure_decode(double seconds, const erasure::codec& c, const stripe_set& set,
-                             int lost_count) {
+inline rates measure_decode(double seconds, const erasure::codec& c, const stripe_set& set,
+                            int lost_count) {
   const auto n = static_cast<std::size_t>(set.k() + set.m());
   const erasure::shard_mask all =
       (n >= 64) ? ~erasure::shard_mask{0} : (erasure::shard_mask{1} << n) - 1;
   const erasure::shard_mask lost = (erasure::shard_mask{1} << lost_count) - 1;
-  return measure_gbps(seconds, set.data_bytes(), [&] {
+  return measure_rates(seconds, set.data_bytes(), [&] {
     for (std::size_t s = 0; s < set.stripes(); ++s) {
       if (!c.reconstruct(set.shards(s), all & ~lost, lost, set.block())) {
         throw std::runtime_error("reconstruct failed");
@@ -122,9 +122,9 @@ inline double measure_decode(double seconds, const erasure::codec& c, const stri
 
 // XXH3-64 GB/s over every data block of `set`, one hash per block (as the
 // engine checksums blocks).
-inline double measure_xxh3(double seconds, const stripe_set& set) {
+inline rates measure_xxh3(double seconds, const stripe_set& set) {
   std::uint64_t sink = 0;
-  const double gbps = measure_gbps(seconds, set.data_bytes(), [&] {
+  const rates gbps = measure_rates(seconds, set.data_bytes(), [&] {
     for (std::size_t s = 0; s < set.stripes(); ++s) {
       const auto shards = set.shards(s);
       for (int i = 0; i < set.k(); ++i) {
