@@ -1,5 +1,6 @@
 #include "kvgate/gateway/request_handler.h"
 
+#include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/strand.hpp>
 #include <catch2/catch.hpp>
