@@ -1,0 +1,33 @@
+// The S3 request handler `kvgate serve` installs: addressing, authentication,
+// routing, authorization and dispatch to one operation per request. One
+// instance serves every connection; thread-safe (its state is s3_service).
+#pragma once
+
+#include "kvgate/gateway/config.h"
+#include "kvgate/gateway/dev_credentials.h"
+#include "kvgate/gateway/request_handler.h"
+#include "kvgate/s3/s3_service.h"
+
+#include <boost/system/result.hpp>
+
+#include <memory>
+#include <string>
+
+namespace kvgate::s3 {
+
+class s3_handler final : public gateway::request_handler {
+ public:
+  explicit s3_handler(std::shared_ptr<const s3_service> service) : service_(std::move(service)) {}
+  gateway::asio::awaitable<void> async_handle(gateway::request_context& ctx) override;
+  const s3_service& service() const noexcept { return *service_; }
+
+ private:
+  std::shared_ptr<const s3_service> service_;
+};
+
+// Opens the store on config.data_dirs, loads the users file and builds the handler.
+[[nodiscard]] boost::system::result<std::unique_ptr<s3_handler>, std::string> make_s3_handler(
+    const gateway::server_config& config, const gateway::credentials& root,
+    boost::asio::thread_pool& blocking_pool);
+
+}  // namespace kvgate::s3

@@ -1,0 +1,39 @@
+// Everything an S3 operation needs besides its request: the store, the
+// blocking pool to run storage calls on, the users, the configured limits.
+// Created once by make_s3_handler() and shared (read-only) by all requests;
+// thread-safe because every member is immutable or itself thread-safe.
+#pragma once
+
+#include "kvgate/erasure/store.h"
+#include "kvgate/gateway/config.h"
+#include "kvgate/protocol/signing_key_cache.h"
+#include "kvgate/s3/user_directory.h"
+
+#include <boost/asio/thread_pool.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace kvgate::s3 {
+
+// Largest single PUT (S3: 5 GiB).
+inline constexpr std::uint64_t kMaxSinglePutBytes = 5ull << 30;
+
+struct s3_service {
+  std::shared_ptr<erasure::store> store;
+  boost::asio::thread_pool* blocking_pool = nullptr;
+  user_directory users;
+  std::vector<std::string> domains;     // virtual-hosted base domains
+  std::size_t body_buffer_bytes = 1 << 20;  // per-request body / GET buffer
+  mutable protocol::signing_key_cache key_cache;
+  // Injected clock for authentication (tests); empty = system clock.
+  std::function<std::chrono::sys_seconds()> now;
+
+  std::chrono::sys_seconds current_time() const;
+};
+
+}  // namespace kvgate::s3

@@ -1,0 +1,215 @@
+#include "kvgate/s3/body_pipeline.h"
+
+#include "kvgate/protocol/http_view.h"
+#include "kvgate/s3/storage_errors.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+
+namespace kvgate::s3 {
+namespace {
+
+using protocol::s3_error;
+using plan_result = boost::system::result<body_plan, s3_failure>;
+
+bool is_hex64(std::string_view s) noexcept {
+  return s.size() == 64 && std::all_of(s.begin(), s.end(), [](unsigned char c) {
+           return std::isxdigit(c) != 0;
+         });
+}
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return out;
+}
+
+bool valid_checksum_value(protocol::checksum_algorithm a, std::string_view value) {
+  auto raw = protocol::base64_decode(value);
+  return raw && raw->size() == protocol::digest_size(a);
+}
+
+}  // namespace
+
+plan_result plan_body(const s3_request& req, const http::request_header<>& header,
+                      std::optional<std::uint64_t> content_length) {
+  body_plan plan;
+  plan.decoded_length = content_length;
+  if (req.sigv4) {
+    const auto& ph = req.sigv4->payload_hash;
+    plan.chunked = protocol::aws_chunked_mode_for(ph);
+    if (!plan.chunked && is_hex64(ph)) plan.sha256_hex = lower(ph);
+  }
+  if (plan.chunked) {
+    plan.decoded_length.reset();
+    if (auto it = header.find("x-amz-decoded-content-length"); it != header.end()) {
+      std::uint64_t n = 0;
+      const auto v = it->value();
+      auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+      if (ec != std::errc() || p != v.data() + v.size()) {
+        return s3_failure{s3_error::invalid_argument, "x-amz-decoded-content-length is not a number"};
+      }
+      plan.decoded_length = n;
+    } else if (*plan.chunked == protocol::aws_chunked_mode::signed_payload) {
+      return s3_failure{s3_error::missing_content_length,
+                        "x-amz-decoded-content-length is required for aws-chunked uploads"};
+    }
+  }
+  if (auto it = header.find("content-md5"); it != header.end()) {
+    auto md5 = protocol::base64_decode(it->value());
+    if (!md5 || md5->size() != 16) {
+      return s3_failure{s3_error::invalid_digest, "The Content-MD5 you specified was invalid."};
+    }
+    plan.content_md5 = std::move(*md5);
+  }
+  for (const auto& f : header) {
+    auto alg = protocol::checksum_from_header_name(f.name_string());
+    if (!alg) continue;
+    if (plan.checksum) {
+      return s3_failure{s3_error::invalid_request,
+                        "Expecting a single x-amz-checksum- header. Multiple checksum Types are not allowed."};
+    }
+    if (!valid_checksum_value(*alg, f.value())) {
+      return s3_failure{s3_error::invalid_request,
+                        fmt::format("Value for {} header is invalid.", protocol::checksum_header_name(*alg))};
+    }
+    plan.checksum = alg;
+    plan.checksum_value = std::string(f.value());
+  }
+  if (auto it = header.find("x-amz-trailer"); it != header.end()) {
+    const auto name = lower(it->value());
+    auto alg = protocol::checksum_from_header_name(name);
+    if (!alg) {
+      return s3_failure{s3_error::invalid_request, "The value specified in the x-amz-trailer header is not supported"};
+    }
+    const bool trailer_mode = plan.chunked && *plan.chunked != protocol::aws_chunked_mode::signed_payload;
+    if (!trailer_mode) {
+      return s3_failure{s3_error::invalid_request,
+                        "x-amz-trailer requires a STREAMING-*-TRAILER x-amz-content-sha256"};
+    }
+    if (plan.checksum) {
+      return s3_failure{s3_error::invalid_request,
+                        "Expecting a single x-amz-checksum- header. Multiple checksum Types are not allowed."};
+    }
+    plan.checksum = alg;
+    plan.checksum_value = std::string();  // arrives in the trailer
+  }
+  return plan;
+}
+
+body_digests::body_digests(const body_plan& plan) : md5_(protocol::checksum_algorithm::md5) {
+  if (plan.sha256_hex) sha256_.emplace(protocol::checksum_algorithm::sha256);
+  if (plan.checksum) checksum_.emplace(*plan.checksum);
+}
+
+void body_digests::update(std::span<const std::byte> data) {
+  const protocol::byte_view v(reinterpret_cast<const std::uint8_t*>(data.data()), data.size());
+  md5_.update(v);
+  if (sha256_) sha256_->update(v);
+  if (checksum_) checksum_->update(v);
+  bytes_ += data.size();
+}
+
+void body_digests::finish() {
+  md5_digest_ = md5_.finish();
+  if (sha256_) sha256_digest_ = sha256_->finish();
+  if (checksum_) checksum_digest_ = checksum_->finish();
+}
+
+body_pipeline::body_pipeline(gateway::request_context& ctx, const s3_request& req,
+                             const body_plan& plan, std::size_t buffer_bytes)
+    : ctx_(ctx), plan_(plan), buffer_(std::max<std::size_t>(buffer_bytes, 64 * 1024)) {
+  if (!plan.chunked) return;
+  if (*plan.chunked == protocol::aws_chunked_mode::unsigned_trailer) {
+    decoder_.emplace(plan.decoded_length);
+  } else {
+    const auto& s = *req.sigv4;
+    decoder_.emplace(*plan.chunked,
+                     protocol::sigv4_chunk_chain(s.key, s.amz_date, s.credential.scope(), s.seed_signature),
+                     plan.decoded_length);
+  }
+}
+
+s3_failure body_read_failure(const std::error_code& ec) {
+  return s3_failure{s3_error_for(ec), ec.message()};
+}
+
+asio::awaitable<boost::system::result<std::span<const std::byte>, s3_failure>>
+body_pipeline::async_next() {
+  for (;;) {
+    if (pos_ < end_) {
+      if (!decoder_) {
+        std::span<const std::byte> out(buffer_.data() + pos_, end_ - pos_);
+        pos_ = end_;
+        co_return out;
+      }
+      const protocol::byte_view in(reinterpret_cast<const std::uint8_t*>(buffer_.data() + pos_),
+                                   end_ - pos_);
+      auto step = decoder_->decode(in);
+      if (!step) co_return s3_failure{s3_error_for(step.error()), step.error().message()};
+      if (step->consumed == 0 && step->payload.empty()) {
+        co_return s3_failure{s3_error::invalid_request, "aws-chunked decoder made no progress"};
+      }
+      pos_ += step->consumed;
+      if (!step->payload.empty()) {
+        co_return std::as_bytes(std::span(step->payload.data(), step->payload.size()));
+      }
+      continue;
+    }
+    if (eof_) co_return std::span<const std::byte>();
+    pos_ = end_ = 0;
+    auto n = co_await ctx_.async_read_some_body(buffer_);
+    if (!n) co_return body_read_failure(n.error());
+    if (*n == 0) {
+      eof_ = true;
+      continue;
+    }
+    end_ = *n;
+  }
+}
+
+boost::system::result<erasure::s3_checksum, s3_failure> body_pipeline::finish(
+    const body_digests& digests) {
+  if (decoder_) {
+    if (auto r = decoder_->finish(); !r) return s3_failure{s3_error_for(r.error()), r.error().message()};
+  }
+  if (plan_.decoded_length && digests.bytes() != *plan_.decoded_length) {
+    return s3_failure{s3_error::incomplete_body, {}};
+  }
+  if (plan_.sha256_hex && protocol::hex_encode(digests.sha256()) != *plan_.sha256_hex) {
+    return s3_failure{s3_error::x_amz_content_sha256_mismatch, {}};
+  }
+  if (plan_.content_md5 && *plan_.content_md5 != digests.md5()) {
+    return s3_failure{s3_error::bad_digest, {}};
+  }
+  erasure::s3_checksum out;
+  if (!plan_.checksum) return out;
+  std::string value = plan_.checksum_value.value_or(std::string());
+  if (value.empty() && decoder_) {
+    const auto* t = decoder_->find_trailer(protocol::checksum_header_name(*plan_.checksum));
+    if (t == nullptr) {
+      return s3_failure{s3_error::invalid_request, "The trailer declared in x-amz-trailer was not sent."};
+    }
+    if (!valid_checksum_value(*plan_.checksum, t->value)) {
+      return s3_failure{s3_error::invalid_request,
+                        fmt::format("Value for {} trailing header is invalid.",
+                                    protocol::checksum_header_name(*plan_.checksum))};
+    }
+    value = t->value;
+  }
+  if (protocol::base64_encode(digests.checksum()) != value) {
+    return s3_failure{s3_error::bad_digest,
+                      fmt::format("The {} you specified did not match the calculated checksum.",
+                                  protocol::algorithm_name(*plan_.checksum))};
+  }
+  out.algorithm = std::string(protocol::algorithm_name(*plan_.checksum));
+  out.type = "FULL_OBJECT";
+  out.value = std::move(value);
+  return out;
+}
+
+}  // namespace kvgate::s3

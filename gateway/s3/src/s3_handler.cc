@@ -1,0 +1,167 @@
+#include "kvgate/s3/s3_handler.h"
+
+#include "kvgate/protocol/uri.h"
+#include "kvgate/s3/addressing.h"
+#include "kvgate/s3/authenticator.h"
+#include "operations.h"
+#include "transfer_operations.h"
+
+#include <spdlog/spdlog.h>
+
+namespace kvgate::s3 {
+namespace {
+
+using protocol::s3_error;
+
+asio::awaitable<void> dispatch(op_context& op) {
+  switch (op.op) {
+    case operation::list_buckets: return async_list_buckets(op);
+    case operation::create_bucket: return async_create_bucket(op);
+    case operation::delete_bucket: return async_delete_bucket(op);
+    case operation::head_bucket: return async_head_bucket(op);
+    case operation::get_bucket_location: return async_get_bucket_location(op);
+    case operation::put_object: return async_put_object(op);
+    case operation::get_object:
+    case operation::head_object: return async_get_object(op);
+    case operation::delete_object: return async_delete_object(op);
+    case operation::list_objects: return async_list_objects(op);
+    case operation::list_object_versions: return async_list_object_versions(op);
+    case operation::list_multipart_uploads: return async_list_multipart_uploads(op);
+    case operation::delete_objects: return async_delete_objects(op);
+    case operation::copy_object: return async_copy_object(op);
+    case operation::create_multipart_upload: return async_create_multipart_upload(op);
+    case operation::upload_part: return async_upload_part(op);
+    case operation::upload_part_copy: return async_upload_part_copy(op);
+    case operation::complete_multipart_upload: return async_complete_multipart_upload(op);
+    case operation::abort_multipart_upload: return async_abort_multipart_upload(op);
+    case operation::list_parts: return async_list_parts(op);
+    case operation::method_not_allowed:
+      return op.async_fail(s3_error::method_not_allowed);
+    default:
+      return op.async_fail(s3_error::not_implemented,
+                           "A header you provided implies functionality that is not implemented.");
+  }
+}
+
+// Does the handler look the bucket up before dispatch? Not for ListBuckets and
+// CreateBucket, and not for root's object reads (the engine reports a missing
+// bucket itself; this keeps HEAD/GET at one storage hop).
+bool needs_bucket_lookup(operation op, const user& caller) {
+  if (op == operation::list_buckets || op == operation::create_bucket) return false;
+  if (required_access(op) == access::none) return false;
+  if (caller.root && (op == operation::get_object || op == operation::head_object)) return false;
+  return true;
+}
+
+bool allowed(const user& u, access need, std::string_view bucket, std::string_view owner) {
+  switch (need) {
+    case access::none: return true;
+    case access::read: return user_directory::can_read(u, bucket, owner);
+    case access::write: return user_directory::can_write(u, bucket, owner);
+  }
+  return false;
+}
+
+}  // namespace
+
+asio::awaitable<void> s3_handler::async_handle(gateway::request_context& ctx) {
+  const s3_service& svc = *service_;
+  const auto& header = ctx.header();
+  s3_request req;
+  req.method = std::string(header.method_string());
+  req.request_id = std::string(ctx.request_id());
+
+  const auto target = protocol::split_target(header.target());
+  req.raw_path = std::string(target.path);
+  req.raw_query = std::string(target.query);
+  if (req.raw_path.empty() || req.raw_path.front() != '/') {
+    co_await async_send_error(ctx, s3_error::invalid_argument, "Invalid request target", "/");
+    co_return;
+  }
+  auto query = protocol::parse_query(target.query);
+  if (!query) {
+    co_await async_send_error(ctx, s3_error::invalid_argument, "Malformed query string",
+                              req.raw_path);
+    co_return;
+  }
+  req.query = std::move(*query);
+
+  const auto host_it = header.find(http::field::host);
+  const std::string_view host = host_it == header.end() ? std::string_view() : std::string_view(host_it->value());
+  auto addr = resolve_address(host, req.raw_path, svc.domains);
+  if (!addr) {
+    co_await async_send_error(ctx, s3_error::invalid_argument, "Malformed request path",
+                              req.raw_path);
+    co_return;
+  }
+  req.bucket = std::move(addr->bucket);
+  req.key = std::move(addr->key);
+  req.virtual_hosted = addr->virtual_hosted;
+
+  auto auth = authenticate(header, req, svc.users, svc.current_time(), &svc.key_cache);
+  if (!auth) {
+    co_await async_send_error(ctx, auth.error().error, auth.error().message, req.resource());
+    co_return;
+  }
+  const user& caller = *auth->caller;
+  req.caller = principal{caller.access_key, caller.root};
+  req.auth = auth->kind;
+  req.sigv4 = std::move(auth->sigv4);
+
+  op_context op{ctx, req, svc, caller, operation::not_implemented, std::nullopt};
+  if (req.key.size() > kMaxKeyBytes) {
+    co_await op.async_fail(s3_error::key_too_long);
+    co_return;
+  }
+  op.op = route(route_input{req.method, !req.bucket.empty(), !req.key.empty(), &req.query,
+                            header.find("x-amz-copy-source") != header.end()});
+
+  const access need = required_access(op.op);
+  if (op.op == operation::create_bucket) {
+    if (!user_directory::can_write(caller, req.bucket, {})) {
+      co_await op.async_fail(s3_error::access_denied);
+      co_return;
+    }
+  } else if (needs_bucket_lookup(op.op, caller)) {
+    const std::string bucket = req.bucket;
+    auto info = co_await op.async_storage([&] { return svc.store->head_bucket(bucket); });
+    if (!info) {
+      // Without a grant the caller learns nothing about the bucket's existence.
+      if (!allowed(caller, need, req.bucket, {})) {
+        co_await op.async_fail(s3_error::access_denied);
+      } else {
+        co_await op.async_fail(info.error());
+      }
+      co_return;
+    }
+    if (!allowed(caller, need, req.bucket, info->owner)) {
+      co_await op.async_fail(s3_error::access_denied);
+      co_return;
+    }
+    op.bucket = std::move(*info);
+  } else if (!allowed(caller, need, req.bucket, {})) {
+    co_await op.async_fail(s3_error::access_denied);
+    co_return;
+  }
+  co_await dispatch(op);
+}
+
+boost::system::result<std::unique_ptr<s3_handler>, std::string> make_s3_handler(
+    const gateway::server_config& config, const gateway::credentials& root,
+    boost::asio::thread_pool& blocking_pool) {
+  auto users = user_directory::load(root, config.credentials_file);
+  if (!users) return users.error();
+  erasure::store_options options;
+  options.disk_paths = config.data_dirs;
+  auto store = erasure::store::open(std::move(options));
+  if (!store) return "cannot open the store: " + store.error().message();
+  auto svc = std::make_shared<s3_service>();
+  svc->store = std::shared_ptr<erasure::store>(std::move(*store));
+  svc->blocking_pool = &blocking_pool;
+  svc->users = std::move(*users);
+  svc->domains = config.domains;
+  svc->body_buffer_bytes = config.body_buffer_bytes;
+  return std::make_unique<s3_handler>(std::move(svc));
+}
+
+}  // namespace kvgate::s3
