@@ -10,6 +10,7 @@
 // object atomically. Errors are answered before any response head is written.
 #include <algorithm>
 #include <boost/algorithm/string/case_conv.hpp>
+#include <boost/algorithm/string/predicate.hpp>
 #include <charconv>
 #include <map>
 
