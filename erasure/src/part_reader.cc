@@ -79,6 +79,15 @@ result<void> part_reader::read(std::uint64_t offset, std::span<std::byte> out) {
 result<void> part_reader::read_stripe(std::uint64_t s, std::uint64_t from,
                                       std::span<std::byte> out) {
   const std::uint64_t len = geometry_.block_length(s);
+  // A shard this range needs is already known bad (offline disk, failed
+  // checksum): rebuild at once rather than reading the good blocks before it
+  // twice (once here, once in rebuild_stripe) in every stripe.
+  if (!out.empty()) {
+    const auto first = static_cast<std::uint32_t>(from / len);
+    const auto last = static_cast<std::uint32_t>((from + out.size() - 1) / len);
+    const shard_mask needed = ((shard_mask{1} << (last + 1)) - 1) & ~((shard_mask{1} << first) - 1);
+    if (bad_ & needed) return rebuild_stripe(s, from, out);
+  }
   std::uint64_t pos = from;  // stripe-relative
   std::size_t written = 0;
   while (written < out.size()) {
