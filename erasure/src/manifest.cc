@@ -118,6 +118,7 @@ std::string encode_manifest(const manifest& m) {
     for (std::uint64_t c : p.block_checksums) w.u64(c);
   }
   w.str(m.inline_shard);
+  w.str(m.prev);
   std::string out = w.take();
   const std::uint64_t total = out.size() + kTrailerBytes;
   for (int i = 0; i < 4; ++i) out[8 + i] = static_cast<char>((total >> (8 * i)) & 0xff);
@@ -164,7 +165,8 @@ result<manifest> decode_manifest(std::string_view bytes) {
     for (std::uint64_t& c : p.block_checksums)
       if (!r.u64(c)) return corrupt();
   }
-  if (!r.str(m.inline_shard, 64u << 20) || r.remaining() != 0) return corrupt();
+  if (!r.str(m.inline_shard, 64u << 20) || !r.str(m.prev, 64u << 20) || r.remaining() != 0)
+    return corrupt();
   return m;
 }
 

@@ -37,6 +37,12 @@ struct manifest {
   bool inlined = false;               // shards live in the manifests, not in part files
   std::vector<part_layout> parts;     // one for single-part objects
   std::string inline_shard;           // this disk's shard bytes when inlined
+  // While an overwrite of an inlined version is in flight, each new manifest
+  // copy carries the copy it replaced (encoded, without its own prev): the old
+  // version's bytes live only in its manifests, so this keeps it readable if a
+  // crash leaves fewer than k copies of either version (docs/formats/
+  // erasure-layout.md, "Manifest", "Read resolution").
+  std::string prev;
 
   std::uint32_t shard_count() const noexcept { return k + m; }
   // Set-disk index holding shard i, and the reverse.

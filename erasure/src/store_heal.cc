@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 #include <xxhash.h>
 
+#include <algorithm>
 #include <chrono>
 #include <set>
 #include <thread>
@@ -75,10 +76,12 @@ result<object_health> store_impl::check_object(std::string_view bucket, std::str
   std::vector<char> good(set_->size(), 0);
   std::vector<char> data_good(set_->size(), 0);
   set_->run_each([&](std::size_t d) -> result<void> {
-    if (!r.data_present[d] || (m.inlined && !r.meta_ok[d])) return {};
+    if (!r.data_present[d]) return {};
     const auto shard = m.shard_of_disk(static_cast<std::uint32_t>(d));
     if (m.inlined) {
-      good[d] = data_good[d] = verify_inline(m, r.inline_shards[shard], shard) ? 1 : 0;
+      // The shard may come from an embedded previous copy (manifest::prev).
+      data_good[d] = verify_inline(m, r.inline_shards[shard], shard) ? 1 : 0;
+      good[d] = data_good[d] && r.meta_ok[d] ? 1 : 0;
       return {};
     }
     aligned_buffer block(m.block_size);
@@ -137,8 +140,18 @@ result<void> store_impl::rebuild_disks(const resolved_object& r,
   const std::string bucket = m.object.bucket;
   const std::string hash = layout::key_hash(bucket, m.object.key);
   const std::string data = layout::data_dir(bucket, hash, m.object.data_id);
+  // Disks whose shard data verifies only need their manifest rewritten; the
+  // others get their shards rebuilt, from every disk with good data.
+  std::vector<std::size_t> data_targets;
   shard_mask wanted = 0;
-  for (std::size_t d : targets) wanted |= shard_mask{1} << m.shard_of_disk(static_cast<std::uint32_t>(d));
+  for (std::size_t d : targets) {
+    if (r.data_present[d]) continue;
+    data_targets.push_back(d);
+    wanted |= shard_mask{1} << m.shard_of_disk(static_cast<std::uint32_t>(d));
+  }
+  const auto rebuilds = [&](std::size_t d) {
+    return std::find(data_targets.begin(), data_targets.end(), d) != data_targets.end();
+  };
 
   std::vector<std::string> inline_shards;
   const std::string op = layout::random_id();
@@ -166,10 +179,9 @@ result<void> store_impl::rebuild_disks(const resolved_object& r,
         if (wanted & (shard_mask{1} << i))
           std::memcpy(inline_shards[i].data() + s * m.block_size, ptrs[i], len);
     }
-  } else {
-    // Stage the rebuilt part files on each target disk, stripe by stripe.
-    std::vector<std::vector<std::unique_ptr<file>>> out(set_->size());
-    for (std::size_t d : targets) {
+  } else if (wanted != 0) {
+    // Stage the rebuilt part files on each disk that lost its data, stripe by stripe.
+    for (std::size_t d : data_targets) {
       disk& dk = set_->disk_at(d);
       if (auto rc = dk.make_dirs(staging); !rc) return rc;
     }
@@ -184,7 +196,7 @@ result<void> store_impl::rebuild_disks(const resolved_object& r,
         if (auto f = set_->disk_at(d).open_read(name); f) sources[i] = std::move(*f);
       }
       std::vector<std::unique_ptr<file>> sinks(shards);
-      for (std::size_t d : targets) {
+      for (std::size_t d : data_targets) {
         auto f = set_->disk_at(d).create(layout::part_file(staging, p.info.number));
         if (!f) return f.error();
         sinks[m.shard_of_disk(static_cast<std::uint32_t>(d))] = std::move(*f);
@@ -227,7 +239,7 @@ result<void> store_impl::rebuild_disks(const resolved_object& r,
     disk& dk = set_->disk_at(d);
     const std::string dir = layout::object_dir(bucket, hash);
     if (auto rc = dk.make_dirs(dir); !rc) return rc;
-    if (!m.inlined) {
+    if (!m.inlined && rebuilds(d)) {
       if (auto rc = dk.sync_dir(staging); !rc) return rc;
       auto old = dk.rename(data, layout::trash_dir(layout::random_id()));
       if (!old && old.error() != std::errc::no_such_file_or_directory) return old;

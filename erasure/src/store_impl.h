@@ -105,10 +105,11 @@ class store_impl final : public store {
   // object directory. Returns per-disk success.
   // Caller holds the key lock and an intent.
   // `place(d, object_dir)` puts the version's data dir in place on disk d.
+  // `previous` is the version being replaced (from the index), if any.
   std::vector<bool> publish(
       const manifest& m,
       const std::function<result<void>(std::size_t, const std::string&)>& place,
-      const std::vector<std::string>* inline_shards);
+      const std::vector<std::string>* inline_shards, const std::optional<index_object>& previous);
   // After a successful publish: update index, counters, cache; retire the previous version.
   result<object_info> finish_publish(manifest m, const std::optional<index_object>& previous,
                                      std::uint64_t intent, const std::vector<bool>& ok);

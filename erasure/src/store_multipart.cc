@@ -328,7 +328,7 @@ result<object_info> store_impl::complete_upload(std::string_view bucket, std::st
         // The moves are durable once the directory they left is synced too.
         return dk.sync_dir(layout::upload_dir(upload_id));
       },
-      nullptr);
+      nullptr, *previous);
   auto info = finish_publish(std::move(m), *previous, *intent, ok);
   if (!info) return info;
   if (auto r = index_->delete_upload_and_parts(bucket, key, upload_id); !r) return r.error();

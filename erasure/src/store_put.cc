@@ -150,7 +150,7 @@ class put_writer_impl final : public put_writer {
           return set.disk_at(d).rename(layout::tmp_dir(op_id_),
                                        layout::data_dir(bucket_, hash_, data_id_));
         },
-        m.inlined ? &inline_shards : nullptr);
+        m.inlined ? &inline_shards : nullptr, *previous);
     committed_ = true;
     return s_.finish_publish(std::move(m), *previous, *intent, ok);
   }
@@ -218,7 +218,7 @@ result<std::unique_ptr<put_writer>> store_impl::begin_put(std::string_view bucke
 
 std::vector<bool> store_impl::publish(
     const manifest& m, const std::function<result<void>(std::size_t, const std::string&)>& place,
-    const std::vector<std::string>* inline_shards) {
+    const std::vector<std::string>* inline_shards, const std::optional<index_object>& previous) {
   const std::string& bucket = m.object.bucket;
   const std::string hash = layout::key_hash(bucket, m.object.key);
   const std::string dir = layout::object_dir(bucket, hash);
@@ -229,14 +229,20 @@ std::vector<bool> store_impl::publish(
     if (auto r = ensure_object_dir(dk, bucket, hash); !r) return r;
     if (auto r = place(d, dir); !r) return r;
     crash_point("publish.after_data");
-    std::string bytes;
-    if (inline_shards != nullptr) {
-      manifest copy = m;
+    manifest copy = m;
+    if (inline_shards != nullptr)
       copy.inline_shard = (*inline_shards)[m.shard_of_disk(static_cast<std::uint32_t>(d))];
-      bytes = encode_manifest(copy);
-    } else {
-      bytes = encode_manifest(m);
+    if (previous && previous->info.data_id != m.object.data_id &&
+        previous->info.size <= options_.inline_limit) {
+      // Keep the inlined version this copy replaces (see manifest::prev).
+      if (auto old = dk.read_whole(layout::manifest_path(bucket, hash)); old) {
+        if (auto om = decode_manifest(*old); om && om->inlined) {
+          om->prev.clear();
+          copy.prev = encode_manifest(*om);
+        }
+      }
     }
+    const std::string bytes = encode_manifest(copy);
     auto f = dk.create(tmp_meta);
     if (!f) return f.error();
     if (auto r = (*f)->pwrite(std::as_bytes(std::span(bytes.data(), bytes.size())), 0); !r)

@@ -112,7 +112,13 @@ result<std::shared_ptr<const cached_manifest>> store_impl::load_manifest(const i
     if (!bytes) return bytes.error();
     auto m = decode_manifest(*bytes);
     if (!m) return m.error();
-    if (m->object.data_id == o.info.data_id) copies[d] = std::move(*m);
+    if (m->object.data_id == o.info.data_id) {
+      copies[d] = std::move(*m);
+    } else if (!m->prev.empty()) {
+      // An interrupted overwrite may hold this (inlined) version as prev.
+      if (auto prev = decode_manifest(m->prev); prev && prev->object.data_id == o.info.data_id)
+        copies[d] = std::move(*prev);
+    }
     return {};
   });
   auto cached = std::make_shared<cached_manifest>();
@@ -123,6 +129,7 @@ result<std::shared_ptr<const cached_manifest>> store_impl::load_manifest(const i
       if (copies[d]->inlined) shards.resize(copies[d]->shard_count());
       manifest common = *copies[d];
       common.inline_shard.clear();
+      common.prev.clear();
       cached->m = std::make_shared<const manifest>(std::move(common));
     }
     if (copies[d]->inlined)

@@ -3,6 +3,7 @@
 // index to agree with it after a crash or a failed write.
 #include <map>
 
+#include "geometry.h"
 #include "layout.h"
 #include "store_impl.h"
 
@@ -34,32 +35,52 @@ result<std::optional<resolved_object>> store_impl::resolve(std::string_view buck
   for (const auto& a : answers) answered += a ? 1 : 0;
   const set_geometry& g = set_->geometry();
   if (answered < g.k + n - set_->write_quorum()) return make_error_code(errc::read_quorum_lost);
-  // Candidate versions by data id.
-  std::map<std::string, std::vector<std::size_t>> by_version;
+  // Candidate versions by data id: every disk's manifest, and the inlined
+  // version an interrupted overwrite may have left only inside new manifests.
+  std::vector<std::vector<manifest>> held(n);
+  for (std::size_t d = 0; d < n; ++d) {
+    if (!copies[d]) continue;
+    if (!copies[d]->prev.empty()) {
+      auto prev = decode_manifest(copies[d]->prev);
+      if (prev && prev->inlined && prev->object.bucket == bucket && prev->object.key == key &&
+          prev->object.data_id != copies[d]->object.data_id)
+        held[d].push_back(std::move(*prev));
+    }
+    held[d].push_back(std::move(*copies[d]));
+  }
+  std::map<std::string, std::vector<std::pair<std::size_t, const manifest*>>> by_version;
   for (std::size_t d = 0; d < n; ++d)
-    if (copies[d]) by_version[copies[d]->object.data_id].push_back(d);
+    for (const manifest& m : held[d]) by_version[m.object.data_id].emplace_back(d, &m);
   if (by_version.empty()) return std::optional<resolved_object>();
 
   std::optional<resolved_object> best;
   for (const auto& [data_id, holders] : by_version) {
-    const manifest& m = *copies[holders.front()];
+    const manifest& m = *holders.front().second;
     resolved_object r;
     r.meta_ok.assign(n, false);
     r.data_present.assign(n, false);
-    for (std::size_t d : holders) r.meta_ok[d] = true;
+    for (const auto& [d, copy] : holders) r.meta_ok[d] = copy == &held[d].back();
     if (m.inlined) {
       r.inline_shards.resize(m.shard_count());
-      for (std::size_t d : holders) {
+      for (const auto& [d, copy] : holders) {
         r.data_present[d] = true;
-        r.inline_shards[m.shard_of_disk(static_cast<std::uint32_t>(d))] = copies[d]->inline_shard;
+        r.inline_shards[m.shard_of_disk(static_cast<std::uint32_t>(d))] = copy->inline_shard;
       }
     } else {
+      // A disk holds this version's data only if every part file is there at
+      // its full length: a data directory alone (say, re-created empty by a
+      // crash in the middle of a rename) proves nothing.
       const std::string data = layout::data_dir(bucket, hash, data_id);
       std::vector<char> present(n, 0);
       set_->run_each([&](std::size_t d) -> result<void> {
-        auto e = set_->disk_at(d).exists(data);
-        if (!e) return e.error();
-        present[d] = *e ? 1 : 0;
+        for (const part_layout& p : m.parts) {
+          auto f = set_->disk_at(d).open_read(layout::part_file(data, p.info.number));
+          if (!f) return {};
+          auto size = (*f)->size();
+          if (!size || *size != part_geometry{p.info.size, m.k, m.block_size}.shard_file_size())
+            return {};
+        }
+        present[d] = 1;
         return {};
       });
       for (std::size_t d = 0; d < n; ++d) r.data_present[d] = present[d] != 0;
@@ -72,6 +93,7 @@ result<std::optional<resolved_object>> store_impl::resolve(std::string_view buck
     if (holders.size() < n - set_->write_quorum() + 1) continue;
     r.best = m;
     r.best.inline_shard.clear();
+    r.best.prev.clear();
     if (!best || std::pair(m.object.mtime_ns, m.seq) >
                      std::pair(best->best.object.mtime_ns, best->best.seq))
       best = std::move(r);
