@@ -49,10 +49,13 @@ result<object_health> store_impl::check_object(std::string_view bucket, std::str
   h.key = key;
   h.shards_total = static_cast<int>(set_->size());
   std::unique_lock key_guard(key_lock(bucket, key));
-  auto resolved = resolve(bucket, key);
-  if (!resolved) return resolved.error();
   auto indexed = index_->get_object(bucket, key);
   if (!indexed) return indexed.error();
+  // Under the key lock no write of this key is in flight, so the version the
+  // index names is live even if most of its manifests were lost.
+  auto resolved = resolve(bucket, key, *indexed ? std::string_view((*indexed)->info.data_id)
+                                                : std::string_view());
+  if (!resolved) return resolved.error();
   if (!*resolved) {
     if (!*indexed) return make_error_code(errc::object_not_found);
     h.readable = false;

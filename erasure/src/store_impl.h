@@ -120,7 +120,10 @@ class store_impl final : public store {
   result<std::optional<index_object>> repair_key(std::string_view bucket, std::string_view key,
                                                  std::uint64_t intent);
   // Reads what the disks hold for a key.
-  result<std::optional<resolved_object>> resolve(std::string_view bucket, std::string_view key);
+  // `live_data_id`: a version the index names with no write in flight; it is
+  // known not to be a deleted leftover, so it needs only k readable copies.
+  result<std::optional<resolved_object>> resolve(std::string_view bucket, std::string_view key,
+                                                 std::string_view live_data_id = {});
   // Manifest (and inline shards) of the version the index names.
   result<std::shared_ptr<const cached_manifest>> load_manifest(const index_object& o);
   void queue_heal(std::string_view bucket, std::string_view key, std::string_view reason);

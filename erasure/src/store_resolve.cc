@@ -10,7 +10,8 @@
 namespace kvgate::erasure {
 
 result<std::optional<resolved_object>> store_impl::resolve(std::string_view bucket,
-                                                           std::string_view key) {
+                                                           std::string_view key,
+                                                           std::string_view live_data_id) {
   const std::size_t n = set_->size();
   const std::string hash = layout::key_hash(bucket, key);
   const std::string path = layout::manifest_path(bucket, hash);
@@ -90,7 +91,7 @@ result<std::optional<resolved_object>> store_impl::resolve(std::string_view buck
     if (r.readable_copies < needed) continue;
     // An acknowledged delete leaves at most n - write_quorum manifest copies
     // (and, until retired, every data dir): that is not a live version.
-    if (holders.size() < n - set_->write_quorum() + 1) continue;
+    if (holders.size() < n - set_->write_quorum() + 1 && data_id != live_data_id) continue;
     r.best = m;
     r.best.inline_shard.clear();
     r.best.prev.clear();
