@@ -12,7 +12,7 @@ using kvgate::s3::resolve_address;
 TEST_CASE("path-style request names bucket and key from the path", "[s3][addressing]") {
   const std::vector<std::string> domains{"s3.local"};
   auto a = resolve_address("127.0.0.1:9000", "/bkt/dir/obj.bin", domains);
-  REQUIRE(a);
+  REQUIRE(a.has_value());
   CHECK(a->bucket == "bkt");
   CHECK(a->key == "dir/obj.bin");
   CHECK_FALSE(a->virtual_hosted);
@@ -20,14 +20,14 @@ TEST_CASE("path-style request names bucket and key from the path", "[s3][address
 
 TEST_CASE("bucket-only and service paths have no key", "[s3][addressing]") {
   auto a = resolve_address("localhost", "/bkt", {});
-  REQUIRE(a);
+  REQUIRE(a.has_value());
   CHECK(a->bucket == "bkt");
   CHECK(a->key.empty());
   auto b = resolve_address("localhost", "/bkt/", {});
-  REQUIRE(b);
+  REQUIRE(b.has_value());
   CHECK(b->key.empty());
   auto s = resolve_address("localhost", "/", {});
-  REQUIRE(s);
+  REQUIRE(s.has_value());
   CHECK(s->bucket.empty());
 }
 
@@ -41,7 +41,7 @@ TEST_CASE("virtual-hosted request takes the bucket from Host with or without por
   CHECK(bucket_from_host("other.example", domains).empty());
   CHECK(bucket_from_host("xs3.local", domains).empty());
   auto a = resolve_address("bkt.s3.local:9000", "/a/b%20c", domains);
-  REQUIRE(a);
+  REQUIRE(a.has_value());
   CHECK(a->virtual_hosted);
   CHECK(a->bucket == "bkt");
   CHECK(a->key == "a/b c");
@@ -52,23 +52,23 @@ TEST_CASE("IP-literal domains host virtual-hosted buckets", "[s3][addressing]") 
   CHECK(bucket_from_host("bkt.127.0.0.1:9000", domains) == "bkt");
   CHECK(bucket_from_host("127.0.0.1:9000", domains).empty());
   auto a = resolve_address("127.0.0.1:9000", "/bkt/k", domains);
-  REQUIRE(a);
+  REQUIRE(a.has_value());
   CHECK_FALSE(a->virtual_hosted);
   CHECK(a->bucket == "bkt");
 }
 
 TEST_CASE("keys are percent-decoded exactly once", "[s3][addressing]") {
   auto a = resolve_address("h", "/bkt/model%40world%40w%2540x/%2B+sp%20ace", {});
-  REQUIRE(a);
+  REQUIRE(a.has_value());
   CHECK(a->key == "model@world@w%40x/++sp ace");
   auto utf8 = resolve_address("h", "/bkt/%E2%82%AC-euro", {});
-  REQUIRE(utf8);
+  REQUIRE(utf8.has_value());
   CHECK(utf8->key == "\xE2\x82\xAC-euro");
 }
 
 TEST_CASE("malformed percent-encoding in the path is rejected", "[s3][addressing]") {
-  CHECK_FALSE(resolve_address("h", "/bkt/bad%zzkey", {}));
-  CHECK_FALSE(resolve_address("h", "/bkt/trail%2", {}));
+  CHECK_FALSE(resolve_address("h", "/bkt/bad%zzkey", {}).has_value());
+  CHECK_FALSE(resolve_address("h", "/bkt/trail%2", {}).has_value());
 }
 
 TEST_CASE("bucket names follow the S3 naming rules", "[s3][addressing]") {

@@ -46,7 +46,7 @@ TEST_CASE("stored attributes come back as headers and response-* overrides win",
   info.attrs.content_type = "text/plain";
   info.attrs.user_metadata = {{"color", "Blue"}};
   auto q = kvgate::protocol::parse_query("response-content-type=application%2Fjson&response-cache-control=max-age%3D5");
-  REQUIRE(q);
+  REQUIRE(q.has_value());
   http::fields out;
   set_object_headers(out, info, *q);
   CHECK(out[http::field::etag] == "\"abc\"");

@@ -11,7 +11,7 @@ namespace {
 operation route_of(std::string_view method, bool bucket, bool key, std::string_view query,
                    bool copy = false) {
   auto q = kvgate::protocol::parse_query(query);
-  REQUIRE(q);
+  REQUIRE(q.has_value());
   static kvgate::protocol::query_params params;
   params = *q;
   return route(route_input{method, bucket, key, &params, copy});
