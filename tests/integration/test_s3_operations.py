@@ -14,7 +14,7 @@ import s3_gateway  # noqa: E402
 import s3_signing as sig  # noqa: E402
 
 from botocore.config import Config  # noqa: E402
-from botocore.exceptions import ClientError  # noqa: E402
+from botocore.exceptions import ClientError, MissingDependencyException  # noqa: E402
 
 GW = None
 
@@ -281,10 +281,8 @@ class ObjectTests(unittest.TestCase):
         for alg in ("CRC32", "CRC32C", "SHA1", "SHA256", "CRC64NVME"):
             try:
                 put = self.s3.put_object(Bucket="objs", Key=f"alg/{alg}", Body=data, ChecksumAlgorithm=alg)
-            except Exception as exc:  # CRC32C/CRC64NVME need awscrt in botocore
-                if "awscrt" in str(exc) or "CRT" in str(exc):
-                    continue
-                raise
+            except MissingDependencyException:
+                continue  # CRC32C/CRC64NVME need botocore[crt]; the unit tests cover them
             self.assertIn("Checksum" + alg, put)
             self.assertEqual(self.s3.get_object(Bucket="objs", Key=f"alg/{alg}")["Body"].read(), data)
 
