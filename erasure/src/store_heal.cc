@@ -268,7 +268,7 @@ result<void> store_impl::rebuild_disks(const resolved_object& r,
 
 result<object_health> store_impl::heal_object(std::string_view bucket, std::string_view key) {
   auto h = check_object(bucket, key, true);
-  if (h && h->problem.empty()) static_cast<void>(index_->dequeue_heal(bucket, key));
+  if (h && h->problem.empty()) dequeue_heal(bucket, key);
   return h;
 }
 
@@ -305,7 +305,7 @@ result<std::uint64_t> store_impl::drain_heal_queue() {
     auto h = check_object(bucket, key, true);
     if (!h) {
       if (h.error() == errc::object_not_found) {
-        static_cast<void>(index_->dequeue_heal(bucket, key));
+        dequeue_heal(bucket, key);
         // Remnants of a deleted object on disks that missed the delete.
         const std::string hash = layout::key_hash(bucket, key);
         const std::string trash = layout::trash_dir(layout::random_id());
@@ -317,7 +317,7 @@ result<std::uint64_t> store_impl::drain_heal_queue() {
     }
     healed += h->shards_healed > 0 ? 1 : 0;
     // Keep the entry while a disk is offline: it is healed when the disk returns.
-    if (h->problem.empty() || !h->readable) static_cast<void>(index_->dequeue_heal(bucket, key));
+    if (h->problem.empty() || !h->readable) dequeue_heal(bucket, key);
   }
   // A replaced disk is whole once the queue (persisted, so it outlives a
   // restart) holds nothing more for it.

@@ -15,6 +15,7 @@
 #include <shared_mutex>
 #include <string>
 #include <thread>
+#include <unordered_set>
 #include <vector>
 
 #include "disk_set.h"
@@ -126,7 +127,11 @@ class store_impl final : public store {
                                                  std::string_view live_data_id = {});
   // Manifest (and inline shards) of the version the index names.
   result<std::shared_ptr<const cached_manifest>> load_manifest(const index_object& o);
+  // Persists a heal request. Repeated requests for a key already queued by this
+  // process are not written again (a degraded read would otherwise pay a synced
+  // index write per GET).
   void queue_heal(std::string_view bucket, std::string_view key, std::string_view reason);
+  void dequeue_heal(std::string_view bucket, std::string_view key);
   version_pins& pins() noexcept { return pins_; }
   static std::string version_id(std::string_view bucket, std::string_view key,
                                 std::string_view data_id) {
@@ -162,6 +167,8 @@ class store_impl final : public store {
   std::atomic<std::int64_t> logical_bytes_{0};
   std::atomic<std::uint64_t> degraded_reads_{0};
   std::atomic<std::uint64_t> healed_objects_{0};
+  std::mutex queued_mu_;
+  std::unordered_set<std::string> queued_;  // keys this process put in the heal queue
   std::mutex wake_mu_;
   std::condition_variable_any wake_;
   std::jthread background_;

@@ -155,9 +155,24 @@ void store_impl::crash_point(std::string_view name) const {
 
 void store_impl::queue_heal(std::string_view bucket, std::string_view key,
                             std::string_view reason) {
-  if (auto r = index_->queue_heal(bucket, key, reason); !r)
+  {
+    std::lock_guard lock(queued_mu_);
+    if (!queued_.insert(version_id(bucket, key, "")).second) return;
+  }
+  if (auto r = index_->queue_heal(bucket, key, reason); !r) {
     spdlog::error("cannot queue {}/{} for heal: {}", bucket, key, r.error().message());
+    std::lock_guard lock(queued_mu_);
+    queued_.erase(version_id(bucket, key, ""));
+  }
   wake_.notify_all();
+}
+
+void store_impl::dequeue_heal(std::string_view bucket, std::string_view key) {
+  {
+    std::lock_guard lock(queued_mu_);
+    queued_.erase(version_id(bucket, key, ""));
+  }
+  static_cast<void>(index_->dequeue_heal(bucket, key));
 }
 
 bool valid_bucket_name(std::string_view name) noexcept {
