@@ -56,10 +56,7 @@ run_step() {
 }
 
 lint() {
-  local files
-  mapfile -t files < <(git ls-files '*.cc' '*.h')
-  ((${#files[@]} == 0)) && return 0
-  clang-format --dry-run -Werror "${files[@]}"
+  tests/lint.sh
 }
 
 asan() {
