@@ -136,7 +136,8 @@ asio::awaitable<void> async_copy_object(op_context& op) {
 
   s3xml::copy_result_document doc{committed->mtime_ns, committed->etag,
                                   {checksum.algorithm, checksum.value, checksum.type}};
-  co_await async_send_xml(op.ctx, http::status::ok, s3xml::render_copy_object_result(doc));
+  std::string xml = s3xml::render_copy_object_result(doc);
+  co_await async_send_xml(op.ctx, http::status::ok, std::move(xml));
 }
 
 }  // namespace kvgate::s3

@@ -16,7 +16,10 @@ asio::awaitable<void> async_delete_objects(op_context& op) {
   auto body = co_await async_read_xml_body(op, s3xml::kMaxDeleteBodyBytes);
   if (!body) co_return co_await op.async_fail(body.error());
   auto request = s3xml::parse_delete_request(*body);
-  if (!request) co_return co_await op.async_fail(s3xml::to_s3_error(request.error()), request.error().message());
+  if (!request) {
+    const std::string message = request.error().message();
+    co_return co_await op.async_fail(s3xml::to_s3_error(request.error()), message);
+  }
 
   const std::string bucket = op.req.bucket;
   s3xml::delete_result_document doc;
@@ -47,7 +50,8 @@ asio::awaitable<void> async_delete_objects(op_context& op) {
       doc.deleted.push_back({target.key, target.version_id});
     }
   });
-  co_await async_send_xml(op.ctx, http::status::ok, s3xml::render_delete_result(doc));
+  std::string xml = s3xml::render_delete_result(doc);
+  co_await async_send_xml(op.ctx, http::status::ok, std::move(xml));
 }
 
 }  // namespace kvgate::s3

@@ -82,7 +82,7 @@ asio::awaitable<erasure::result<erasure::list_result>> async_list(op_context& op
   co_return co_await op.async_storage([&] { return op.store().list(bucket, q.params); });
 }
 
-asio::awaitable<void> async_list_v1(op_context& op, list_query q) {
+asio::awaitable<void> async_list_v1(op_context& op, list_query& q) {
   s3xml::list_objects_v1_document doc;
   doc.marker = param_value(op, "marker");
   q.params.start_after = doc.marker;
@@ -90,10 +90,11 @@ asio::awaitable<void> async_list_v1(op_context& op, list_query q) {
   if (!listed) co_return co_await op.async_fail(listed.error());
   doc.page = page_from(op, q, *listed, true);
   doc.next_marker = listed->next_start_after;
-  co_await async_send_xml(op.ctx, http::status::ok, s3xml::render_list_objects_v1(doc));
+  std::string xml = s3xml::render_list_objects_v1(doc);
+  co_await async_send_xml(op.ctx, http::status::ok, std::move(xml));
 }
 
-asio::awaitable<void> async_list_v2(op_context& op, list_query q) {
+asio::awaitable<void> async_list_v2(op_context& op, list_query& q) {
   s3xml::list_objects_v2_document doc;
   if (const auto* token = op.req.param("continuation-token")) {
     auto decoded = protocol::base64_decode(token->value);
@@ -113,7 +114,8 @@ asio::awaitable<void> async_list_v2(op_context& op, list_query q) {
   if (!listed) co_return co_await op.async_fail(listed.error());
   doc.page = page_from(op, q, *listed, with_owner);
   if (listed->truncated) doc.next_continuation_token = protocol::base64_encode(protocol::as_bytes(listed->next_start_after));
-  co_await async_send_xml(op.ctx, http::status::ok, s3xml::render_list_objects_v2(doc));
+  std::string xml = s3xml::render_list_objects_v2(doc);
+  co_await async_send_xml(op.ctx, http::status::ok, std::move(xml));
 }
 
 }  // namespace
@@ -122,9 +124,9 @@ asio::awaitable<void> async_list_objects(op_context& op) {
   auto q = parse_common(op);
   if (!q) co_return co_await op.async_fail(q.error());
   const auto* type = op.req.param("list-type");
-  if (type && type->value == "2") co_return co_await async_list_v2(op, std::move(*q));
+  if (type && type->value == "2") co_return co_await async_list_v2(op, *q);
   if (type && type->value != "1") co_return co_await op.async_fail(s3_error::invalid_argument, "Invalid list-type");
-  co_await async_list_v1(op, std::move(*q));
+  co_await async_list_v1(op, *q);
 }
 
 asio::awaitable<void> async_list_object_versions(op_context& op) {
@@ -139,7 +141,8 @@ asio::awaitable<void> async_list_object_versions(op_context& op) {
   doc.page = page_from(op, *q, *listed, true);
   doc.next_key_marker = listed->next_start_after;
   doc.next_version_id_marker = "null";
-  co_await async_send_xml(op.ctx, http::status::ok, s3xml::render_list_versions(doc));
+  std::string xml = s3xml::render_list_versions(doc);
+  co_await async_send_xml(op.ctx, http::status::ok, std::move(xml));
 }
 
 }  // namespace kvgate::s3

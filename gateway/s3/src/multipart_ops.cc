@@ -143,7 +143,8 @@ asio::awaitable<void> async_send_completed(op_context& op, const erasure::object
     h.set(checksum_header(info.checksum.algorithm), info.checksum.value);
     h.set("x-amz-checksum-type", info.checksum.type);
   }
-  co_await async_send_xml(op.ctx, http::status::ok, s3xml::render_complete_upload(doc), std::move(h));
+  std::string xml = s3xml::render_complete_upload(doc);
+  co_await async_send_xml(op.ctx, http::status::ok, std::move(xml), std::move(h));
 }
 
 // A repeated Complete after success: the object is there with the same parts.
@@ -195,8 +196,9 @@ asio::awaitable<void> async_create_multipart_upload(op_context& op) {
     h.set("x-amz-checksum-algorithm", algorithm_name);
     h.set("x-amz-checksum-type", type);
   }
-  co_await async_send_xml(op.ctx, http::status::ok,
-                          s3xml::render_initiate_upload({bucket, key, created->upload_id}), std::move(h));
+  const s3xml::initiate_upload_document doc{bucket, key, created->upload_id};
+  std::string xml = s3xml::render_initiate_upload(doc);
+  co_await async_send_xml(op.ctx, http::status::ok, std::move(xml), std::move(h));
 }
 
 asio::awaitable<void> async_upload_part(op_context& op) {
@@ -216,9 +218,9 @@ asio::awaitable<void> async_upload_part(op_context& op) {
   if (!upload) co_return co_await op.async_fail(upload.error());
   const auto declared = declared_algorithm(*upload);
   if (declared && plan->checksum && *plan->checksum != *declared) {
-    co_return co_await op.async_fail(s3_error::invalid_request,
-                                     "Checksum Type mismatch occurred, expected checksum Type: " +
-                                         boost::algorithm::to_lower_copy(upload->checksum_algorithm));
+    const std::string message = "Checksum Type mismatch occurred, expected checksum Type: " +
+                                boost::algorithm::to_lower_copy(upload->checksum_algorithm);
+    co_return co_await op.async_fail(s3_error::invalid_request, message);
   }
   // The declared algorithm is computed here when the client did not send it,
   // so Complete can always build the whole-object checksum.
@@ -327,7 +329,8 @@ asio::awaitable<void> async_upload_part_copy(op_context& op) {
   if (!committed) co_return co_await op.async_fail(committed.error());
   s3xml::copy_result_document doc{committed->mtime_ns, committed->etag,
                                   {checksum.algorithm, checksum.value, std::string()}};
-  co_await async_send_xml(op.ctx, http::status::ok, s3xml::render_copy_part_result(doc));
+  std::string xml = s3xml::render_copy_part_result(doc);
+  co_await async_send_xml(op.ctx, http::status::ok, std::move(xml));
 }
 
 asio::awaitable<void> async_list_parts(op_context& op) {
@@ -370,7 +373,8 @@ asio::awaitable<void> async_list_parts(op_context& op) {
   for (const auto& p : listed.parts) {
     doc.parts.push_back({p.number, p.mtime_ns, p.etag, p.size, {p.checksum.algorithm, p.checksum.value, {}}});
   }
-  co_await async_send_xml(op.ctx, http::status::ok, s3xml::render_list_parts(doc));
+  std::string xml = s3xml::render_list_parts(doc);
+  co_await async_send_xml(op.ctx, http::status::ok, std::move(xml));
 }
 
 asio::awaitable<void> async_list_multipart_uploads(op_context& op) {
@@ -414,7 +418,8 @@ asio::awaitable<void> async_list_multipart_uploads(op_context& op) {
     doc.uploads.push_back({u.key, u.upload_id, {u.attrs.owner, u.attrs.owner}, u.initiated_ns,
                            u.checksum_algorithm, u.checksum_type});
   }
-  co_await async_send_xml(op.ctx, http::status::ok, s3xml::render_list_uploads(doc));
+  std::string xml = s3xml::render_list_uploads(doc);
+  co_await async_send_xml(op.ctx, http::status::ok, std::move(xml));
 }
 
 asio::awaitable<void> async_complete_multipart_upload(op_context& op) {
@@ -435,7 +440,8 @@ asio::awaitable<void> async_complete_multipart_upload(op_context& op) {
   if (!body) co_return co_await op.async_fail(body.error());
   auto requested = s3xml::parse_complete_upload(*body);
   if (!requested) {
-    co_return co_await op.async_fail(s3xml::to_s3_error(requested.error()), requested.error().message());
+    const std::string message = requested.error().message();
+    co_return co_await op.async_fail(s3xml::to_s3_error(requested.error()), message);
   }
 
   auto upload = co_await op.async_storage([&] { return op.store().get_upload(bucket, key, upload_id); });
@@ -466,8 +472,8 @@ asio::awaitable<void> async_complete_multipart_upload(op_context& op) {
     const erasure::part_info& have = it->second;
     for (const auto& sent : want.checksums) {
       if (boost::algorithm::iequals(sent.algorithm, have.checksum.algorithm) && sent.value != have.checksum.value) {
-        co_return co_await op.async_fail(s3_error::invalid_part,
-                                         "The checksum of part " + std::to_string(want.number) + " does not match.");
+        const std::string message = "The checksum of part " + std::to_string(want.number) + " does not match.";
+        co_return co_await op.async_fail(s3_error::invalid_part, message);
       }
     }
     auto md5 = protocol::hex_decode(unquoted(have.etag));
@@ -479,9 +485,9 @@ asio::awaitable<void> async_complete_multipart_upload(op_context& op) {
                         ? protocol::base64_decode(have.checksum.value)
                         : protocol::result<protocol::bytes>(protocol::make_error_code(protocol::protocol_errc::bad_base64));
       if (!digest || digest->size() != protocol::digest_size(*declared)) {
-        co_return co_await op.async_fail(s3_error::invalid_part,
-                                         "Part " + std::to_string(want.number) + " has no " +
-                                             upload->checksum_algorithm + " checksum.");
+        const std::string message =
+            "Part " + std::to_string(want.number) + " has no " + upload->checksum_algorithm + " checksum.";
+        co_return co_await op.async_fail(s3_error::invalid_part, message);
       }
       checksums.push_back(std::move(*digest));
     }
