@@ -78,7 +78,8 @@ class AwsS3CpTests(ClientTestBase):
         self.aws("s3", "cp", "s3://awscp/dir/copy.bin", dst)
         self.assertTrue(filecmp.cmp(src, dst, shallow=False))
         self.aws("s3", "rm", "--recursive", "s3://awscp/dir/")
-        self.assertEqual(self.aws("s3", "ls", "s3://awscp/dir/").strip(), "")
+        # `aws s3 ls` exits 1 on an empty listing, so ask s3api.
+        self.assertNotIn('"Key"', self.aws("s3api", "list-objects-v2", "--bucket", "awscp", "--prefix", "dir/"))
 
 
 @unittest.skipUnless(S3CMD, "s3cmd not installed")
@@ -124,7 +125,9 @@ class RcloneTests(ClientTestBase):
                         "endpoint = %s\nregion = us-east-1\nforce_path_style = true\n"
                         "upload_cutoff = 5M\nchunk_size = 5M\n" % (s3_gateway.ROOT_ACCESS_KEY,
                                                                  s3_gateway.ROOT_SECRET_KEY, GW.url))
-        return run([RCLONE, "--config", cfg, "--retries", "1", "--low-level-retries", "1", *args])
+        env = dict(os.environ)
+        env.pop("AWS_CA_BUNDLE", None)  # aws-sdk-go v1 cannot load it into rclone's transport
+        return run([RCLONE, "--config", cfg, "--retries", "1", "--low-level-retries", "1", *args], env=env)
 
     def test_copy_sync_check(self):
         src = os.path.join(self.tmp, "src")
