@@ -38,16 +38,18 @@ TEST_CASE("timestamps are printed as S3 does with milliseconds and Z", "[s3xml]"
   CHECK(format_s3_timestamp(-1) == "1969-12-31T23:59:59.999Z");
 }
 
-TEST_CASE("list buckets document names the owner and every bucket with its creation date", "[s3xml]") {
+TEST_CASE("list buckets document names the owner and every bucket with its creation date",
+          "[s3xml]") {
   list_buckets_document doc;
   doc.bucket_owner = {"AKIDEXAMPLE", "dev"};
   doc.buckets = {{"alpha", kT0}, {"beta", kT0 + 1'000'000'000}};
-  CHECK(render_list_buckets(doc) ==
-        kDecl + "<ListAllMyBucketsResult" + kNs +
-            "><Owner><ID>AKIDEXAMPLE</ID><DisplayName>dev</DisplayName></Owner><Buckets>"
-            "<Bucket><Name>alpha</Name><CreationDate>2006-02-03T16:45:09.000Z</CreationDate></Bucket>"
-            "<Bucket><Name>beta</Name><CreationDate>2006-02-03T16:45:10.000Z</CreationDate></Bucket>"
-            "</Buckets></ListAllMyBucketsResult>");
+  CHECK(
+      render_list_buckets(doc) ==
+      kDecl + "<ListAllMyBucketsResult" + kNs +
+          "><Owner><ID>AKIDEXAMPLE</ID><DisplayName>dev</DisplayName></Owner><Buckets>"
+          "<Bucket><Name>alpha</Name><CreationDate>2006-02-03T16:45:09.000Z</CreationDate></Bucket>"
+          "<Bucket><Name>beta</Name><CreationDate>2006-02-03T16:45:10.000Z</CreationDate></Bucket>"
+          "</Buckets></ListAllMyBucketsResult>");
 }
 
 TEST_CASE("list buckets document with no buckets has an empty Buckets element", "[s3xml]") {
@@ -79,7 +81,8 @@ TEST_CASE("list objects v1 renders marker, next marker, delimiter and common pre
             "<CommonPrefixes><Prefix>photos/2006/</Prefix></CommonPrefixes></ListBucketResult>");
 }
 
-TEST_CASE("list objects v1 that is not truncated has no NextMarker and no Delimiter when unset", "[s3xml]") {
+TEST_CASE("list objects v1 that is not truncated has no NextMarker and no Delimiter when unset",
+          "[s3xml]") {
   list_objects_v1_document doc;
   doc.page.bucket = "bkt";
   doc.next_marker = "ignored";
@@ -89,7 +92,8 @@ TEST_CASE("list objects v1 that is not truncated has no NextMarker and no Delimi
             "<IsTruncated>false</IsTruncated></ListBucketResult>");
 }
 
-TEST_CASE("list objects v2 counts keys and prefixes and renders the continuation tokens", "[s3xml]") {
+TEST_CASE("list objects v2 counts keys and prefixes and renders the continuation tokens",
+          "[s3xml]") {
   list_objects_v2_document doc;
   doc.page.bucket = "bkt";
   doc.page.max_keys = 3;
@@ -102,8 +106,10 @@ TEST_CASE("list objects v2 counts keys and prefixes and renders the continuation
   doc.next_continuation_token = "Yy8=";
   CHECK(render_list_objects_v2(doc) ==
         kDecl + "<ListBucketResult" + kNs +
-            "><Name>bkt</Name><Prefix></Prefix><StartAfter>0</StartAfter><ContinuationToken>YQ==</ContinuationToken>"
-            "<NextContinuationToken>Yy8=</NextContinuationToken><KeyCount>3</KeyCount><MaxKeys>3</MaxKeys>"
+            "><Name>bkt</Name><Prefix></Prefix><StartAfter>0</StartAfter><ContinuationToken>YQ==</"
+            "ContinuationToken>"
+            "<NextContinuationToken>Yy8=</NextContinuationToken><KeyCount>3</KeyCount><MaxKeys>3</"
+            "MaxKeys>"
             "<Delimiter>/</Delimiter><IsTruncated>true</IsTruncated>" +
             contents("a", 1) + contents("b", 2) +
             "<CommonPrefixes><Prefix>c/</Prefix></CommonPrefixes></ListBucketResult>");
@@ -122,7 +128,8 @@ TEST_CASE("list objects v2 with fetch-owner renders the Owner of each entry", "[
             "><Name>bkt</Name><Prefix></Prefix><KeyCount>1</KeyCount><MaxKeys>1000</MaxKeys>"
             "<IsTruncated>false</IsTruncated><Contents><Key>k</Key>"
             "<LastModified>2006-02-03T16:45:09.000Z</LastModified>"
-            "<ETag>\"d41d8cd98f00b204e9800998ecf8427e\"</ETag><ChecksumAlgorithm>CRC32</ChecksumAlgorithm>"
+            "<ETag>\"d41d8cd98f00b204e9800998ecf8427e\"</ETag><ChecksumAlgorithm>CRC32</"
+            "ChecksumAlgorithm>"
             "<ChecksumType>FULL_OBJECT</ChecksumType><Size>5</Size>"
             "<Owner><ID>AKID</ID><DisplayName>dev</DisplayName></Owner>"
             "<StorageClass>STANDARD</StorageClass></Contents></ListBucketResult>");
@@ -138,8 +145,9 @@ TEST_CASE("keys with xml metacharacters and control characters are escaped", "[s
   CHECK(xml.find("<Key>x&amp;y&lt;z&gt;\"q\"'s&#01;&#31;</Key>") != std::string::npos);
 }
 
-TEST_CASE("encoding-type=url percent-encodes keys, prefixes, delimiter and markers but keeps slashes",
-          "[s3xml]") {
+TEST_CASE(
+    "encoding-type=url percent-encodes keys, prefixes, delimiter and markers but keeps slashes",
+    "[s3xml]") {
   list_objects_v1_document doc;
   doc.page.bucket = "bkt";
   doc.page.prefix = "dir a/";
@@ -153,7 +161,8 @@ TEST_CASE("encoding-type=url percent-encodes keys, prefixes, delimiter and marke
   CHECK(render_list_objects_v1(doc) ==
         kDecl + "<ListBucketResult" + kNs +
             "><Name>bkt</Name><Prefix>dir%20a/</Prefix><Marker>m%3D1</Marker>"
-            "<NextMarker>dir%20a/sub%2B/</NextMarker><MaxKeys>1000</MaxKeys><Delimiter>%2B</Delimiter>"
+            "<NextMarker>dir%20a/sub%2B/</NextMarker><MaxKeys>1000</MaxKeys><Delimiter>%2B</"
+            "Delimiter>"
             "<EncodingType>url</EncodingType><IsTruncated>true</IsTruncated>" +
             contents("dir%20a/k%26%01%C3%A9", 1) +
             "<CommonPrefixes><Prefix>dir%20a/sub%2B/</Prefix></CommonPrefixes></ListBucketResult>");
@@ -171,7 +180,8 @@ TEST_CASE("encoding-type=url on v2 leaves the opaque continuation token alone", 
   CHECK(xml.find("<NextContinuationToken>a+b/c=</NextContinuationToken>") != std::string::npos);
 }
 
-TEST_CASE("list versions reports every object as its latest version with VersionId null", "[s3xml]") {
+TEST_CASE("list versions reports every object as its latest version with VersionId null",
+          "[s3xml]") {
   list_versions_document doc;
   doc.page.bucket = "bkt";
   doc.page.max_keys = 1;
@@ -183,7 +193,8 @@ TEST_CASE("list versions reports every object as its latest version with Version
   doc.next_version_id_marker = "null";
   CHECK(render_list_versions(doc) ==
         kDecl + "<ListVersionsResult" + kNs +
-            "><Name>bkt</Name><Prefix></Prefix><KeyMarker></KeyMarker><VersionIdMarker></VersionIdMarker><NextKeyMarker>k</NextKeyMarker>"
+            "><Name>bkt</Name><Prefix></Prefix><KeyMarker></KeyMarker><VersionIdMarker></"
+            "VersionIdMarker><NextKeyMarker>k</NextKeyMarker>"
             "<NextVersionIdMarker>null</NextVersionIdMarker><MaxKeys>1</MaxKeys>"
             "<IsTruncated>true</IsTruncated><Version><Key>k</Key><VersionId>null</VersionId>"
             "<IsLatest>true</IsLatest><LastModified>2006-02-03T16:45:09.000Z</LastModified>"

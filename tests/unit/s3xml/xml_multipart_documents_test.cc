@@ -18,12 +18,14 @@ const std::string kNs = " xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"";
 TEST_CASE("initiate multipart upload result names bucket, key and upload id", "[s3xml]") {
   CHECK(render_initiate_upload({"bkt", "a&b", "u-1"}) ==
         kDecl + "<InitiateMultipartUploadResult" + kNs +
-            "><Bucket>bkt</Bucket><Key>a&amp;b</Key><UploadId>u-1</UploadId></InitiateMultipartUploadResult>");
+            "><Bucket>bkt</Bucket><Key>a&amp;b</Key><UploadId>u-1</UploadId></"
+            "InitiateMultipartUploadResult>");
 }
 
-TEST_CASE("complete multipart upload result carries location, etag and the composite checksum", "[s3xml]") {
-  complete_upload_document doc{"http://127.0.0.1:9000/bkt/k", "bkt", "k", "\"abc-3\"",
-                               {"CRC32", "AAAAAA==-3", "COMPOSITE"}};
+TEST_CASE("complete multipart upload result carries location, etag and the composite checksum",
+          "[s3xml]") {
+  complete_upload_document doc{
+      "http://127.0.0.1:9000/bkt/k", "bkt", "k", "\"abc-3\"", {"CRC32", "AAAAAA==-3", "COMPOSITE"}};
   CHECK(render_complete_upload(doc) ==
         kDecl + "<CompleteMultipartUploadResult" + kNs +
             "><Location>http://127.0.0.1:9000/bkt/k</Location><Bucket>bkt</Bucket><Key>k</Key>"
@@ -50,11 +52,14 @@ TEST_CASE("list parts result pages with markers and lists per-part checksums", "
         kDecl + "<ListPartsResult" + kNs +
             "><Bucket>bkt</Bucket><Key>k</Key><UploadId>u</UploadId>"
             "<Initiator><ID>AKID</ID><DisplayName>dev</DisplayName></Initiator>"
-            "<Owner><ID>AKID</ID><DisplayName>dev</DisplayName></Owner><StorageClass>STANDARD</StorageClass>"
+            "<Owner><ID>AKID</ID><DisplayName>dev</DisplayName></Owner><StorageClass>STANDARD</"
+            "StorageClass>"
             "<PartNumberMarker>1</PartNumberMarker><NextPartNumberMarker>2</NextPartNumberMarker>"
-            "<MaxParts>1</MaxParts><IsTruncated>true</IsTruncated><ChecksumAlgorithm>CRC32</ChecksumAlgorithm>"
+            "<MaxParts>1</MaxParts><IsTruncated>true</IsTruncated><ChecksumAlgorithm>CRC32</"
+            "ChecksumAlgorithm>"
             "<ChecksumType>COMPOSITE</ChecksumType><Part><PartNumber>2</PartNumber>"
-            "<LastModified>2006-02-03T16:45:09.000Z</LastModified><ETag>\"e2\"</ETag><Size>5242880</Size>"
+            "<LastModified>2006-02-03T16:45:09.000Z</LastModified><ETag>\"e2\"</"
+            "ETag><Size>5242880</Size>"
             "<ChecksumCRC32>YrXYXw==</ChecksumCRC32></Part></ListPartsResult>");
 }
 
@@ -77,15 +82,20 @@ TEST_CASE("list multipart uploads result lists uploads and common prefixes, url-
             "><Bucket>bkt</Bucket><KeyMarker></KeyMarker><UploadIdMarker></UploadIdMarker>"
             "<NextKeyMarker>a%20b/k%201</NextKeyMarker><NextUploadIdMarker>u1</NextUploadIdMarker>"
             "<Prefix>a%20b/</Prefix><Delimiter>/</Delimiter><MaxUploads>2</MaxUploads>"
-            "<IsTruncated>true</IsTruncated><EncodingType>url</EncodingType><Upload><Key>a%20b/k%201</Key>"
-            "<UploadId>u1</UploadId><Initiator><ID>AKID</ID><DisplayName>dev</DisplayName></Initiator>"
-            "<Owner><ID>AKID</ID><DisplayName>dev</DisplayName></Owner><StorageClass>STANDARD</StorageClass>"
+            "<IsTruncated>true</IsTruncated><EncodingType>url</EncodingType><Upload><Key>a%20b/"
+            "k%201</Key>"
+            "<UploadId>u1</UploadId><Initiator><ID>AKID</ID><DisplayName>dev</DisplayName></"
+            "Initiator>"
+            "<Owner><ID>AKID</ID><DisplayName>dev</DisplayName></Owner><StorageClass>STANDARD</"
+            "StorageClass>"
             "<Initiated>2006-02-03T16:45:09.000Z</Initiated></Upload>"
-            "<CommonPrefixes><Prefix>a%20b/c%20d/</Prefix></CommonPrefixes></ListMultipartUploadsResult>");
+            "<CommonPrefixes><Prefix>a%20b/c%20d/</Prefix></CommonPrefixes></"
+            "ListMultipartUploadsResult>");
 }
 
 TEST_CASE("copy object and copy part results carry last-modified, etag and checksum", "[s3xml]") {
-  copy_result_document doc{kT0, "\"9b2cf535f27731c974343645a3985328\"", {"SHA256", "c2hh", "FULL_OBJECT"}};
+  copy_result_document doc{
+      kT0, "\"9b2cf535f27731c974343645a3985328\"", {"SHA256", "c2hh", "FULL_OBJECT"}};
   CHECK(render_copy_object_result(doc) ==
         kDecl + "<CopyObjectResult" + kNs +
             "><LastModified>2006-02-03T16:45:09.000Z</LastModified>"
@@ -104,7 +114,8 @@ TEST_CASE("verbose delete result lists deleted keys and errors", "[s3xml]") {
   doc.errors = {{"d", "", "AccessDenied", "Access Denied"}};
   CHECK(render_delete_result(doc) ==
         kDecl + "<DeleteResult" + kNs +
-            "><Deleted><Key>a&lt;b</Key></Deleted><Deleted><Key>c</Key><VersionId>null</VersionId></Deleted>"
+            "><Deleted><Key>a&lt;b</Key></Deleted><Deleted><Key>c</Key><VersionId>null</"
+            "VersionId></Deleted>"
             "<Error><Key>d</Key><Code>AccessDenied</Code><Message>Access Denied</Message></Error>"
             "</DeleteResult>");
 }
@@ -115,9 +126,9 @@ TEST_CASE("quiet delete result reports only the errors", "[s3xml]") {
   doc.deleted = {{"a", ""}};
   CHECK(render_delete_result(doc) == kDecl + "<DeleteResult" + kNs + "/>");
   doc.errors = {{"d", "", "InternalError", "x"}};
-  CHECK(render_delete_result(doc) ==
-        kDecl + "<DeleteResult" + kNs +
-            "><Error><Key>d</Key><Code>InternalError</Code><Message>x</Message></Error></DeleteResult>");
+  CHECK(render_delete_result(doc) == kDecl + "<DeleteResult" + kNs +
+                                         "><Error><Key>d</Key><Code>InternalError</"
+                                         "Code><Message>x</Message></Error></DeleteResult>");
 }
 
 TEST_CASE("location constraint is empty for us-east-1 and names other regions", "[s3xml]") {

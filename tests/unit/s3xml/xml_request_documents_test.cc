@@ -20,7 +20,8 @@ std::string many_parts(std::size_t n) {
 
 std::string many_objects(std::size_t n) {
   std::string body = "<Delete>";
-  for (std::size_t i = 0; i < n; ++i) body += "<Object><Key>k" + std::to_string(i) + "</Key></Object>";
+  for (std::size_t i = 0; i < n; ++i)
+    body += "<Object><Key>k" + std::to_string(i) + "</Key></Object>";
   return body + "</Delete>";
 }
 
@@ -32,7 +33,8 @@ std::error_code error_of(const result<T>& r) {
 
 }  // namespace
 
-TEST_CASE("complete body as boto3 sends it yields parts with etags and crc32 checksums", "[s3xml]") {
+TEST_CASE("complete body as boto3 sends it yields parts with etags and crc32 checksums",
+          "[s3xml]") {
   const std::string body =
       R"(<CompleteMultipartUpload xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Part><ETag>"28a13aca3d495eec3b3278335ea76d1b"</ETag><PartNumber>1</PartNumber><ChecksumCRC32>YrXYXw==</ChecksumCRC32></Part><Part><ETag>"7dc0c3eacacb49cc66d34cff0e000d2c"</ETag><PartNumber>2</PartNumber><ChecksumCRC32>4p111g==</ChecksumCRC32></Part></CompleteMultipartUpload>)";
   auto parts = parse_complete_upload(body);
@@ -47,11 +49,14 @@ TEST_CASE("complete body as boto3 sends it yields parts with etags and crc32 che
   CHECK((*parts)[1].checksums[0].value == "4p111g==");
 }
 
-TEST_CASE("complete body without namespace, with whitespace and unquoted etags is accepted", "[s3xml]") {
+TEST_CASE("complete body without namespace, with whitespace and unquoted etags is accepted",
+          "[s3xml]") {
   const std::string body =
       "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<CompleteMultipartUpload>\n  <Part>\n    "
-      "<PartNumber> 3 </PartNumber>\n    <ETag>abc</ETag>\n  </Part>\n  <Part><PartNumber>1</PartNumber>"
-      "<ETag>&quot;d&quot;</ETag><ChecksumType>COMPOSITE</ChecksumType></Part>\n</CompleteMultipartUpload>";
+      "<PartNumber> 3 </PartNumber>\n    <ETag>abc</ETag>\n  </Part>\n  "
+      "<Part><PartNumber>1</PartNumber>"
+      "<ETag>&quot;d&quot;</ETag><ChecksumType>COMPOSITE</ChecksumType></Part>\n</"
+      "CompleteMultipartUpload>";
   auto parts = parse_complete_upload(body);
   REQUIRE(parts.has_value());
   REQUIRE(parts->size() == 2);
@@ -77,10 +82,13 @@ TEST_CASE("complete bodies that are not well-formed or miss elements are Malform
       "<Other><Part><PartNumber>1</PartNumber><ETag>x</ETag></Part></Other>",
       "<CompleteMultipartUpload><Part><ETag>x</ETag></Part></CompleteMultipartUpload>",
       "<CompleteMultipartUpload><Part><PartNumber>1</PartNumber></Part></CompleteMultipartUpload>",
-      "<CompleteMultipartUpload><Part><PartNumber>one</PartNumber><ETag>x</ETag></Part></CompleteMultipartUpload>",
-      "<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><PartNumber>2</PartNumber><ETag>x</ETag></Part>"
+      "<CompleteMultipartUpload><Part><PartNumber>one</PartNumber><ETag>x</ETag></Part></"
+      "CompleteMultipartUpload>",
+      "<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><PartNumber>2</PartNumber><ETag>x</"
+      "ETag></Part>"
       "</CompleteMultipartUpload>",
-      "<CompleteMultipartUpload><Part><PartNumber></PartNumber><ETag>x</ETag></Part></CompleteMultipartUpload>",
+      "<CompleteMultipartUpload><Part><PartNumber></PartNumber><ETag>x</ETag></Part></"
+      "CompleteMultipartUpload>",
   };
   for (const char* body : bad) {
     INFO(body);
@@ -99,13 +107,15 @@ TEST_CASE("complete part numbers outside 1..10000 are InvalidArgument", "[s3xml]
   }
 }
 
-TEST_CASE("complete bodies above the size limit or with more than 10000 parts are rejected", "[s3xml]") {
+TEST_CASE("complete bodies above the size limit or with more than 10000 parts are rejected",
+          "[s3xml]") {
   const std::string huge(kMaxCompleteBodyBytes + 1, ' ');
   auto ec = error_of(parse_complete_upload(huge));
   CHECK(ec == make_error_code(xml_errc::body_too_large));
   CHECK(to_s3_error(ec) == s3_error::max_message_length_exceeded);
   CHECK(parse_complete_upload(many_parts(10000)).has_value());
-  CHECK(error_of(parse_complete_upload(many_parts(10001))) == make_error_code(xml_errc::too_many_entries));
+  CHECK(error_of(parse_complete_upload(many_parts(10001))) ==
+        make_error_code(xml_errc::too_many_entries));
 }
 
 TEST_CASE("delete body yields keys with escapes, version ids and the quiet flag", "[s3xml]") {
@@ -126,12 +136,14 @@ TEST_CASE("delete body without Quiet is verbose, and Quiet False is accepted", "
   auto verbose = parse_delete_request("<Delete><Object><Key>k</Key></Object></Delete>");
   REQUIRE(verbose.has_value());
   CHECK_FALSE(verbose->quiet);
-  auto explicit_false = parse_delete_request("<Delete><Quiet>False</Quiet><Object><Key>k</Key></Object></Delete>");
+  auto explicit_false =
+      parse_delete_request("<Delete><Quiet>False</Quiet><Object><Key>k</Key></Object></Delete>");
   REQUIRE(explicit_false.has_value());
   CHECK_FALSE(explicit_false->quiet);
 }
 
-TEST_CASE("delete bodies with no objects, no key, bad quiet or over 1000 keys are MalformedXML", "[s3xml]") {
+TEST_CASE("delete bodies with no objects, no key, bad quiet or over 1000 keys are MalformedXML",
+          "[s3xml]") {
   const char* bad[] = {
       "<Delete></Delete>",
       "<Delete><Object></Object></Delete>",
@@ -152,7 +164,8 @@ TEST_CASE("delete bodies with no objects, no key, bad quiet or over 1000 keys ar
 
 TEST_CASE("xml entity declarations are not expanded", "[s3xml]") {
   const std::string body =
-      "<?xml version=\"1.0\"?><!DOCTYPE d [<!ENTITY x \"expanded\">]><Delete><Object><Key>&x;</Key></Object>"
+      "<?xml version=\"1.0\"?><!DOCTYPE d [<!ENTITY x "
+      "\"expanded\">]><Delete><Object><Key>&x;</Key></Object>"
       "</Delete>";
   auto request = parse_delete_request(body);
   if (request) CHECK(request->objects.at(0).key.find("expanded") == std::string::npos);
@@ -161,16 +174,18 @@ TEST_CASE("xml entity declarations are not expanded", "[s3xml]") {
 TEST_CASE("create bucket configuration yields the location constraint or nothing", "[s3xml]") {
   CHECK(parse_create_bucket_configuration("").value().empty());
   CHECK(parse_create_bucket_configuration(" \n").value().empty());
-  CHECK(parse_create_bucket_configuration(
-            R"(<CreateBucketConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><LocationConstraint>eu-west-1</LocationConstraint></CreateBucketConfiguration>)")
-            .value() == "eu-west-1");
-  CHECK(parse_create_bucket_configuration(
-            "<CreateBucketConfiguration><Bucket><Type>Directory</Type></Bucket></CreateBucketConfiguration>")
+  CHECK(
+      parse_create_bucket_configuration(
+          R"(<CreateBucketConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><LocationConstraint>eu-west-1</LocationConstraint></CreateBucketConfiguration>)")
+          .value() == "eu-west-1");
+  CHECK(parse_create_bucket_configuration("<CreateBucketConfiguration><Bucket><Type>Directory</"
+                                          "Type></Bucket></CreateBucketConfiguration>")
             .value()
             .empty());
   CHECK(to_s3_error(error_of(parse_create_bucket_configuration("<CreateBucketConfiguration>"))) ==
         s3_error::malformed_xml);
-  CHECK(to_s3_error(error_of(parse_create_bucket_configuration("<Other/>"))) == s3_error::malformed_xml);
+  CHECK(to_s3_error(error_of(parse_create_bucket_configuration("<Other/>"))) ==
+        s3_error::malformed_xml);
 }
 
 TEST_CASE("s3xml error codes have their own category and readable messages", "[s3xml]") {
