@@ -301,11 +301,8 @@ class LmcacheClient:
 
 
 def error_status(res):
-    """The HTTP status of a failed meta request: from on_headers or the error headers."""
-    if res.status is not None:
-        return res.status
-    m = re.search(r"\b(\d{3})\b", str(res.error))
-    return int(m.group(1)) if m else None
+    """The HTTP status of a failed meta request (CRT reports it through on_headers)."""
+    return res.status
 
 
 class LmcacheAwscrtTests(unittest.TestCase):
@@ -374,6 +371,7 @@ class LmcacheAwscrtTests(unittest.TestCase):
                                            ("If-Match", '"00000000000000000000000000000000-4"')])
         self.assertIsNotNone(res.error, "a stale If-Match must fail")
         self.assertEqual(error_status(res), 412, res.describe())
+        self.assertIn(b"<Code>PreconditionFailed</Code>", res.error_body or b"")
 
     def test_get_object_whole_returns_the_exact_bytes(self):
         for key, data in self.objects.items():
