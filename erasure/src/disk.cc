@@ -1,8 +1,9 @@
 // Non-virtual conveniences of `disk` and path rules shared by every disk.
+#include "kvgate/erasure/disk.h"
+
 #include <string>
 
 #include "disk_path.h"
-#include "kvgate/erasure/disk.h"
 
 namespace kvgate::erasure {
 

@@ -1,14 +1,14 @@
 #include "disk_set.h"
 
-#include <boost/asio/post.hpp>
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <boost/asio/post.hpp>
 #include <cerrno>
 #include <latch>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
 
 #include "kvgate/erasure/codec.h"
@@ -85,8 +85,7 @@ bool is_disk_fault(const std::error_code& ec) noexcept {
 }
 
 result<std::unique_ptr<disk_set>> disk_set::open(std::vector<std::shared_ptr<disk>> disks,
-                                                 int requested_parity,
-                                                 std::uint32_t block_size,
+                                                 int requested_parity, std::uint32_t block_size,
                                                  std::size_t io_threads) {
   const int n = static_cast<int>(disks.size());
   if (n < 1 || n > 64) return make_error_code(errc::invalid_argument);
@@ -139,9 +138,8 @@ result<std::unique_ptr<disk_set>> disk_set::open(std::vector<std::shared_ptr<dis
   } else {
     if (votes.size() > 1) {
       // A strict majority names the deployment; the others are strangers.
-      const auto top = std::max_element(votes.begin(), votes.end(), [](auto& a, auto& b) {
-        return a.second < b.second;
-      });
+      const auto top = std::max_element(votes.begin(), votes.end(),
+                                        [](auto& a, auto& b) { return a.second < b.second; });
       if (top->second * 2 <= n) return make_error_code(errc::format_mismatch);
       for (std::size_t i = 0; i < disks.size(); ++i)
         if (formats[i] && formats[i]->deployment_id != top->first)
@@ -187,8 +185,8 @@ result<std::unique_ptr<disk_set>> disk_set::open(std::vector<std::shared_ptr<dis
   }
   for (auto& s : set->slots_) {
     if (!s->online) continue;
-    for (std::string_view dir : {layout::kTmpDir, layout::kTrashDir, layout::kUploadsDir,
-                                 layout::kBucketsDir}) {
+    for (std::string_view dir :
+         {layout::kTmpDir, layout::kTrashDir, layout::kUploadsDir, layout::kBucketsDir}) {
       if (auto r = s->d->make_dirs(dir); !r) {
         s->online = false;
         s->problem = fmt::format("cannot create {}: {}", dir, r.error().message());
@@ -196,8 +194,8 @@ result<std::unique_ptr<disk_set>> disk_set::open(std::vector<std::shared_ptr<dis
       }
     }
   }
-  set->pool_ = std::make_unique<boost::asio::thread_pool>(io_threads == 0 ? disks.size()
-                                                                          : io_threads);
+  set->pool_ =
+      std::make_unique<boost::asio::thread_pool>(io_threads == 0 ? disks.size() : io_threads);
   return set;
 }
 
@@ -223,8 +221,7 @@ void disk_set::take_offline(std::size_t i, std::string why) {
   }
 }
 
-std::vector<result<void>> disk_set::run_each(
-    const std::function<result<void>(std::size_t)>& fn) {
+std::vector<result<void>> disk_set::run_each(const std::function<result<void>(std::size_t)>& fn) {
   std::vector<std::size_t> which;
   for (std::size_t i = 0; i < slots_.size(); ++i)
     if (online(i)) which.push_back(i);

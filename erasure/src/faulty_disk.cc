@@ -26,7 +26,9 @@ bool rebase(std::string& path, std::string_view from, std::string_view to) {
   return true;
 }
 
-std::error_code eio() { return errno_code(EIO); }
+std::error_code eio() {
+  return errno_code(EIO);
+}
 
 }  // namespace
 
@@ -211,8 +213,8 @@ faulty_disk::verdict faulty_disk::check_locked(disk_op op, std::string_view path
     const std::uint64_t nth = static_cast<std::uint64_t>(std::max(r.nth, 1));
     bool fires = seen == nth;
     if (seen > nth) {
-      fires = r.persistent ||
-              (r.every > 0 && (seen - nth) % static_cast<std::uint64_t>(r.every) == 0);
+      fires =
+          r.persistent || (r.every > 0 && (seen - nth) % static_cast<std::uint64_t>(r.every) == 0);
     }
     if (fires && fired == nullptr) fired = &r;
   }
@@ -297,7 +299,9 @@ void faulty_disk::record_locked(entry_change change) {
 
 // --- disk --------------------------------------------------------------------
 
-const std::filesystem::path& faulty_disk::root() const noexcept { return inner_->root(); }
+const std::filesystem::path& faulty_disk::root() const noexcept {
+  return inner_->root();
+}
 
 result<std::unique_ptr<file>> faulty_disk::open_read(std::string_view path) {
   sleep_latency();
@@ -305,8 +309,8 @@ result<std::unique_ptr<file>> faulty_disk::open_read(std::string_view path) {
   if (auto v = check_locked(disk_op::open_read, path); v.error) return *v.error;
   auto f = inner_->open_read(path);
   if (!f) return f.error();
-  return std::unique_ptr<file>(std::make_unique<faulty_file>(
-      shared_from_this(), std::move(*f), 0, generation_, std::string(path)));
+  return std::unique_ptr<file>(std::make_unique<faulty_file>(shared_from_this(), std::move(*f), 0,
+                                                             generation_, std::string(path)));
 }
 
 result<std::unique_ptr<file>> faulty_disk::create(std::string_view path) {
@@ -337,11 +341,14 @@ result<std::unique_ptr<file>> faulty_disk::create(std::string_view path) {
   }
   if (id != 0) ++files_.at(id).open_handles;
   if (!*existed) {
-    record_locked({entry_change::kind::created_file, std::string(path), {}, {},
+    record_locked({entry_change::kind::created_file,
+                   std::string(path),
+                   {},
+                   {},
                    {std::string(parent_path(path))}});
   }
-  return std::unique_ptr<file>(std::make_unique<faulty_file>(
-      shared_from_this(), std::move(*f), id, generation_, std::string(path)));
+  return std::unique_ptr<file>(std::make_unique<faulty_file>(shared_from_this(), std::move(*f), id,
+                                                             generation_, std::string(path)));
 }
 
 result<void> faulty_disk::rename(std::string_view from, std::string_view to) {
@@ -381,7 +388,10 @@ result<void> faulty_disk::rename(std::string_view from, std::string_view to) {
   }
   move_tracked_locked(from, to);
   rebase_journal_locked(from, to, journal_.size());
-  record_locked({entry_change::kind::renamed, std::string(from), std::string(to), parked,
+  record_locked({entry_change::kind::renamed,
+                 std::string(from),
+                 std::string(to),
+                 parked,
                  {std::string(parent_path(from)), std::string(parent_path(to))}});
   return {};
 }
@@ -437,7 +447,10 @@ result<void> faulty_disk::remove(std::string_view path) {
   if (!listing && listing.error() != std::errc::not_a_directory) return listing.error();
   auto parked = park_locked(path);
   if (!parked) return parked.error();
-  record_locked({entry_change::kind::removed, std::string(path), {}, std::move(*parked),
+  record_locked({entry_change::kind::removed,
+                 std::string(path),
+                 {},
+                 std::move(*parked),
                  {std::string(parent_path(path))}});
   return {};
 }
@@ -452,7 +465,10 @@ result<void> faulty_disk::remove_all(std::string_view path) {
   if (!*e) return {};
   auto parked = park_locked(path);
   if (!parked) return parked.error();
-  record_locked({entry_change::kind::removed, std::string(path), {}, std::move(*parked),
+  record_locked({entry_change::kind::removed,
+                 std::string(path),
+                 {},
+                 std::move(*parked),
                  {std::string(parent_path(path))}});
   return {};
 }

@@ -17,7 +17,7 @@
 namespace kvgate::erasure {
 
 struct part_geometry {
-  std::uint64_t size = 0;        // part payload bytes
+  std::uint64_t size = 0;  // part payload bytes
   std::uint32_t k = 0;
   std::uint32_t block_size = 0;  // S
 

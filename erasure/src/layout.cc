@@ -36,7 +36,9 @@ std::string random_id() {
   return out;
 }
 
-std::string bucket_dir(std::string_view bucket) { return fmt::format("{}/{}", kBucketsDir, bucket); }
+std::string bucket_dir(std::string_view bucket) {
+  return fmt::format("{}/{}", kBucketsDir, bucket);
+}
 std::string bucket_marker(std::string_view bucket) {
   return fmt::format("{}/{}/{}", kBucketsDir, bucket, kBucketMarkerName);
 }
@@ -56,8 +58,12 @@ std::string data_dir(std::string_view bucket, std::string_view hash, std::string
 std::string part_file(std::string_view dir, int part_number) {
   return fmt::format("{}/part.{}", dir, part_number);
 }
-std::string tmp_dir(std::string_view op_id) { return fmt::format("{}/{}", kTmpDir, op_id); }
-std::string trash_dir(std::string_view op_id) { return fmt::format("{}/{}", kTrashDir, op_id); }
+std::string tmp_dir(std::string_view op_id) {
+  return fmt::format("{}/{}", kTmpDir, op_id);
+}
+std::string trash_dir(std::string_view op_id) {
+  return fmt::format("{}/{}", kTrashDir, op_id);
+}
 std::string upload_dir(std::string_view upload_id) {
   return fmt::format("{}/{}", kUploadsDir, upload_id);
 }
@@ -67,8 +73,7 @@ std::string upload_manifest(std::string_view upload_id) {
 std::string upload_part_manifest(std::string_view upload_id, int part_number) {
   return fmt::format("{}/{}/part.{}.meta", kUploadsDir, upload_id, part_number);
 }
-std::string upload_part_file(std::string_view upload_id, int part_number,
-                             std::string_view nonce) {
+std::string upload_part_file(std::string_view upload_id, int part_number, std::string_view nonce) {
   return fmt::format("{}/{}/part.{}.{}", kUploadsDir, upload_id, part_number, nonce);
 }
 

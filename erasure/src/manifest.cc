@@ -133,8 +133,7 @@ result<manifest> decode_manifest(std::string_view bytes) {
   if (bytes.size() < kHeaderBytes + kTrailerBytes) return corrupt();
   wire_reader trailer(bytes.substr(bytes.size() - kTrailerBytes));
   std::uint64_t stored = 0;
-  if (!trailer.u64(stored) ||
-      stored != XXH3_64bits(bytes.data(), bytes.size() - kTrailerBytes))
+  if (!trailer.u64(stored) || stored != XXH3_64bits(bytes.data(), bytes.size() - kTrailerBytes))
     return corrupt();
   wire_reader r(bytes.substr(0, bytes.size() - kTrailerBytes));
   std::uint32_t magic = 0, total = 0;

@@ -27,16 +27,16 @@ struct part_layout {
 };
 
 struct manifest {
-  object_info object;                 // bucket, key, size, etag, mtime, data_id, attrs, ...
-  std::uint64_t seq = 0;              // tie-break between versions with equal mtime
+  object_info object;     // bucket, key, size, etag, mtime, data_id, attrs, ...
+  std::uint64_t seq = 0;  // tie-break between versions with equal mtime
   std::string matrix{kMatrixCauchy1};
   std::uint32_t k = 0;
   std::uint32_t m = 0;
   std::uint32_t block_size = 0;
-  std::uint32_t rotation = 0;         // shard i lives on set disk (i + rotation) % (k + m)
-  bool inlined = false;               // shards live in the manifests, not in part files
-  std::vector<part_layout> parts;     // one for single-part objects
-  std::string inline_shard;           // this disk's shard bytes when inlined
+  std::uint32_t rotation = 0;      // shard i lives on set disk (i + rotation) % (k + m)
+  bool inlined = false;            // shards live in the manifests, not in part files
+  std::vector<part_layout> parts;  // one for single-part objects
+  std::string inline_shard;        // this disk's shard bytes when inlined
   // While an overwrite of an inlined version is in flight, each new manifest
   // copy carries the copy it replaced (encoded, without its own prev): the old
   // version's bytes live only in its manifests, so this keeps it readable if a

@@ -1,9 +1,9 @@
 #include "object_index.h"
 
 #include <rocksdb/db.h>
+#include <rocksdb/filter_policy.h>
 #include <rocksdb/options.h>
 #include <rocksdb/table.h>
-#include <rocksdb/filter_policy.h>
 #include <rocksdb/write_batch.h>
 
 #include <cstring>
@@ -372,8 +372,8 @@ result<list_result> object_index::list_objects(std::string_view bucket, const li
     index_object o;
     if (!decode_index_object(std::string_view(it->value().data(), it->value().size()), o))
       return make_error_code(errc::index_error);
-    out.objects.push_back(
-        list_entry{std::string(key), o.info.size, o.info.etag, o.info.mtime_ns, o.info.attrs.owner});
+    out.objects.push_back(list_entry{std::string(key), o.info.size, o.info.etag, o.info.mtime_ns,
+                                     o.info.attrs.owner});
     out.next_start_after = std::string(key);
     ++returned;
     it->Next();
@@ -382,8 +382,8 @@ result<list_result> object_index::list_objects(std::string_view bucket, const li
   return out;
 }
 
-result<void> object_index::for_each_object(
-    std::string_view bucket, const std::function<bool(const index_object&)>& visit) {
+result<void> object_index::for_each_object(std::string_view bucket,
+                                           const std::function<bool(const index_object&)>& visit) {
   const std::string prefix = bucket.empty() ? std::string(1, kObjectRecord) : object_prefix(bucket);
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
   for (it->Seek(prefix); it->Valid() && starts_with(it->key(), prefix); it->Next()) {
@@ -491,8 +491,7 @@ result<void> object_index::put_part(std::string_view upload_id, int number,
   return write(batch, true);
 }
 
-result<std::vector<std::pair<int, std::string>>> object_index::parts(
-    std::string_view upload_id) {
+result<std::vector<std::pair<int, std::string>>> object_index::parts(std::string_view upload_id) {
   std::vector<std::pair<int, std::string>> out;
   const std::string prefix = part_prefix(upload_id);
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
@@ -507,8 +506,7 @@ result<std::vector<std::pair<int, std::string>>> object_index::parts(
   return out;
 }
 
-result<void> object_index::delete_upload_and_parts(std::string_view bucket,
-                                                   std::string_view key,
+result<void> object_index::delete_upload_and_parts(std::string_view bucket, std::string_view key,
                                                    std::string_view upload_id) {
   rocksdb::WriteBatch batch;
   batch.Delete(upload_key(bucket, key, upload_id));
@@ -530,8 +528,7 @@ result<void> object_index::dequeue_heal(std::string_view bucket, std::string_vie
   return write(batch, false);
 }
 
-result<std::vector<std::pair<std::string, std::string>>> object_index::heal_queue(
-    std::size_t max) {
+result<std::vector<std::pair<std::string, std::string>>> object_index::heal_queue(std::size_t max) {
   std::vector<std::pair<std::string, std::string>> out;
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
   const std::string prefix(1, kHealRecord);

@@ -28,7 +28,7 @@
 namespace rocksdb {
 class DB;
 class WriteBatch;
-}
+}  // namespace rocksdb
 
 namespace kvgate::erasure {
 
@@ -45,8 +45,7 @@ struct index_intent {
 
 class object_index {
  public:
-  [[nodiscard]] static result<std::unique_ptr<object_index>> open(
-      const std::filesystem::path& dir);
+  [[nodiscard]] static result<std::unique_ptr<object_index>> open(const std::filesystem::path& dir);
   ~object_index();
   object_index(const object_index&) = delete;
   object_index& operator=(const object_index&) = delete;
@@ -78,8 +77,8 @@ class object_index {
                                            std::uint64_t intent);
   [[nodiscard]] result<list_result> list_objects(std::string_view bucket, const list_params& p);
   // Visits every object of a bucket (or all buckets when empty) in key order.
-  [[nodiscard]] result<void> for_each_object(
-      std::string_view bucket, const std::function<bool(const index_object&)>& visit);
+  [[nodiscard]] result<void> for_each_object(std::string_view bucket,
+                                             const std::function<bool(const index_object&)>& visit);
 
   // Multipart uploads.
   [[nodiscard]] result<void> put_upload(const upload_info& u);
@@ -95,11 +94,9 @@ class object_index {
   // part) per part number, synced before UploadPart is acknowledged.
   [[nodiscard]] result<void> put_part(std::string_view upload_id, int number,
                                       std::string_view encoded);
-  [[nodiscard]] result<std::vector<std::pair<int, std::string>>> parts(
-      std::string_view upload_id);
+  [[nodiscard]] result<std::vector<std::pair<int, std::string>>> parts(std::string_view upload_id);
   // Deletes the upload and its parts in one batch.
-  [[nodiscard]] result<void> delete_upload_and_parts(std::string_view bucket,
-                                                     std::string_view key,
+  [[nodiscard]] result<void> delete_upload_and_parts(std::string_view bucket, std::string_view key,
                                                      std::string_view upload_id);
 
   // Heal queue: keys whose redundancy is below full.

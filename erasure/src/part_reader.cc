@@ -26,8 +26,7 @@ std::uint64_t part_reader::checksum(std::uint32_t shard, std::uint64_t stripe) c
   return part_.block_checksums[stripe * manifest_->shard_count() + shard];
 }
 
-bool part_reader::load_block(std::uint32_t shard, std::uint64_t stripe,
-                             std::span<std::byte> dst) {
+bool part_reader::load_block(std::uint32_t shard, std::uint64_t stripe, std::span<std::byte> dst) {
   if (bad_ & (shard_mask{1} << shard)) return false;
   const std::uint64_t offset = stripe * manifest_->block_size;
   bool ok = false;
@@ -67,8 +66,8 @@ result<void> part_reader::read(std::uint64_t offset, std::span<std::byte> out) {
   while (!out.empty()) {
     const std::uint64_t s = offset / stripe_bytes;
     const std::uint64_t from = offset % stripe_bytes;
-    const std::size_t n =
-        static_cast<std::size_t>(std::min<std::uint64_t>(out.size(), geometry_.stripe_payload(s) - from));
+    const std::size_t n = static_cast<std::size_t>(
+        std::min<std::uint64_t>(out.size(), geometry_.stripe_payload(s) - from));
     if (auto r = read_stripe(s, from, out.first(n)); !r) return r;
     out = out.subspan(n);
     offset += n;
@@ -94,8 +93,8 @@ result<void> part_reader::read_stripe(std::uint64_t s, std::uint64_t from,
     const auto j = static_cast<std::uint32_t>(pos / len);
     const std::uint64_t in_block = pos % len;
     const std::uint64_t payload = geometry_.shard_payload(s, j);
-    const std::size_t n = static_cast<std::size_t>(
-        std::min<std::uint64_t>(payload - in_block, out.size() - written));
+    const std::size_t n =
+        static_cast<std::size_t>(std::min<std::uint64_t>(payload - in_block, out.size() - written));
     std::span<std::byte> dst = out.subspan(written, n);
     bool ok;
     if (in_block == 0 && n == len) {
@@ -120,7 +119,8 @@ result<void> part_reader::rebuild_stripe(std::uint64_t s, std::uint64_t from,
   if (rebuild_.size() == 0) rebuild_ = aligned_buffer(std::size_t{shards} * manifest_->block_size);
   std::vector<std::uint8_t*> ptrs(shards);
   for (std::uint32_t i = 0; i < shards; ++i)
-    ptrs[i] = reinterpret_cast<std::uint8_t*>(rebuild_.data() + std::size_t{i} * manifest_->block_size);
+    ptrs[i] =
+        reinterpret_cast<std::uint8_t*>(rebuild_.data() + std::size_t{i} * manifest_->block_size);
   shard_mask present = 0;
   std::uint32_t good = 0;
   for (std::uint32_t i = 0; i < shards && good < k; ++i) {
@@ -145,8 +145,8 @@ result<void> part_reader::rebuild_stripe(std::uint64_t s, std::uint64_t from,
   while (written < out.size()) {
     const auto j = static_cast<std::uint32_t>(pos / len);
     const std::uint64_t in_block = pos % len;
-    const std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(
-        geometry_.shard_payload(s, j) - in_block, out.size() - written));
+    const std::size_t n = static_cast<std::size_t>(
+        std::min<std::uint64_t>(geometry_.shard_payload(s, j) - in_block, out.size() - written));
     std::memcpy(out.data() + written, ptrs[j] + in_block, n);
     written += n;
     pos += n;

@@ -20,7 +20,9 @@ namespace {
 constexpr mode_t kFileMode = 0644;
 constexpr mode_t kDirMode = 0755;
 
-std::error_code last_error() noexcept { return errno_code(errno); }
+std::error_code last_error() noexcept {
+  return errno_code(errno);
+}
 
 // "" (the root) becomes "." for the *at calls.
 std::string at_path(std::string_view path) {
@@ -174,8 +176,8 @@ class posix_disk final : public disk {
 
   result<void> sync_dir(std::string_view path) override {
     if (auto r = check_disk_path(path, true); !r) return r;
-    unique_fd fd(::openat(root_fd_.get(), at_path(path).c_str(),
-                          O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    unique_fd fd(
+        ::openat(root_fd_.get(), at_path(path).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (!fd.valid()) return last_error();
     if (::fsync(fd.get()) != 0) return last_error();
     return {};

@@ -72,6 +72,8 @@ result<bucket_info> store_impl::head_bucket(std::string_view name) {
   return std::move(**b);
 }
 
-result<std::vector<bucket_info>> store_impl::list_buckets() { return index_->list_buckets(); }
+result<std::vector<bucket_info>> store_impl::list_buckets() {
+  return index_->list_buckets();
+}
 
 }  // namespace kvgate::erasure

@@ -2,12 +2,12 @@
 // block, collect orphans), reindex (rebuild the index from the manifests) and
 // info. docs/formats/erasure-layout.md, "Healing and scrub".
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 #include <xxhash.h>
 
 #include <algorithm>
 #include <chrono>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <thread>
 
@@ -53,8 +53,8 @@ result<object_health> store_impl::check_object(std::string_view bucket, std::str
   if (!indexed) return indexed.error();
   // Under the key lock no write of this key is in flight, so the version the
   // index names is live even if most of its manifests were lost.
-  auto resolved = resolve(bucket, key, *indexed ? std::string_view((*indexed)->info.data_id)
-                                                : std::string_view());
+  auto resolved = resolve(
+      bucket, key, *indexed ? std::string_view((*indexed)->info.data_id) : std::string_view());
   if (!resolved) return resolved.error();
   if (!*resolved) {
     if (!*indexed) return make_error_code(errc::object_not_found);
@@ -116,8 +116,8 @@ result<object_health> store_impl::check_object(std::string_view bucket, std::str
   }
   if (shards_readable < static_cast<int>(m.k)) {
     h.readable = false;
-    h.problem = fmt::format("only {} of {} shards verify; {} needed", shards_readable,
-                            h.shards_total, m.k);
+    h.problem =
+        fmt::format("only {} of {} shards verify; {} needed", shards_readable, h.shards_total, m.k);
     return h;
   }
   if (targets.empty()) {
@@ -225,8 +225,8 @@ result<void> store_impl::rebuild_disks(const resolved_object& r,
           if (!(wanted & (shard_mask{1} << i))) continue;
           if (XXH3_64bits(ptrs[i], len) != p.block_checksums[s * shards + i])
             return make_error_code(errc::corrupt);
-          if (auto w = sinks[i]->pwrite({reinterpret_cast<std::byte*>(ptrs[i]), len},
-                                        s * m.block_size);
+          if (auto w =
+                  sinks[i]->pwrite({reinterpret_cast<std::byte*>(ptrs[i]), len}, s * m.block_size);
               !w)
             return w;
         }
@@ -250,8 +250,8 @@ result<void> store_impl::rebuild_disks(const resolved_object& r,
     }
     crash_point("heal.after_data");
     manifest copy = m;
-    copy.inline_shard = m.inlined ? inline_shards[m.shard_of_disk(static_cast<std::uint32_t>(d))]
-                                  : std::string();
+    copy.inline_shard =
+        m.inlined ? inline_shards[m.shard_of_disk(static_cast<std::uint32_t>(d))] : std::string();
     const std::string bytes = encode_manifest(copy);
     const std::string tmp_meta = staging + ".meta";
     if (auto rc = dk.write_atomic(layout::manifest_path(bucket, hash), tmp_meta,
@@ -279,10 +279,11 @@ result<object_health> store_impl::verify_object(std::string_view bucket, std::st
 result<std::vector<object_health>> store_impl::heal_all(std::string_view bucket,
                                                         const progress_fn& progress) {
   std::vector<std::pair<std::string, std::string>> keys;
-  if (auto r = index_->for_each_object(bucket, [&](const index_object& o) {
-        keys.emplace_back(o.info.bucket, o.info.key);
-        return true;
-      });
+  if (auto r = index_->for_each_object(bucket,
+                                       [&](const index_object& o) {
+                                         keys.emplace_back(o.info.bucket, o.info.key);
+                                         return true;
+                                       });
       !r)
     return r.error();
   std::vector<object_health> out;
@@ -330,10 +331,11 @@ result<std::uint64_t> store_impl::drain_heal_queue() {
 result<scrub_report> store_impl::scrub(const scrub_options& options, const progress_fn& progress) {
   scrub_report report;
   std::vector<std::tuple<std::string, std::string, std::uint64_t>> keys;
-  if (auto r = index_->for_each_object("", [&](const index_object& o) {
-        keys.emplace_back(o.info.bucket, o.info.key, o.info.size);
-        return true;
-      });
+  if (auto r = index_->for_each_object("",
+                                       [&](const index_object& o) {
+                                         keys.emplace_back(o.info.bucket, o.info.key, o.info.size);
+                                         return true;
+                                       });
       !r)
     return r.error();
   const auto start = std::chrono::steady_clock::now();
@@ -355,9 +357,9 @@ result<scrub_report> store_impl::scrub(const scrub_options& options, const progr
     }
     if (progress) progress(++done, keys.size());
     if (options.max_bytes_per_second > 0) {
-      const auto due = start + std::chrono::duration<double>(
-                                   static_cast<double>(report.bytes_checked) /
-                                   options.max_bytes_per_second);
+      const auto due =
+          start + std::chrono::duration<double>(static_cast<double>(report.bytes_checked) /
+                                                options.max_bytes_per_second);
       std::this_thread::sleep_until(due);
     }
   }
@@ -526,11 +528,12 @@ result<std::uint64_t> store_impl::reindex(const progress_fn& progress) {
   }
   // Usage counters follow the rebuilt index.
   std::int64_t count = 0, bytes = 0;
-  if (auto r = index_->for_each_object("", [&](const index_object& o) {
-        ++count;
-        bytes += static_cast<std::int64_t>(o.info.size);
-        return true;
-      });
+  if (auto r = index_->for_each_object("",
+                                       [&](const index_object& o) {
+                                         ++count;
+                                         bytes += static_cast<std::int64_t>(o.info.size);
+                                         return true;
+                                       });
       !r)
     return r.error();
   objects_ = count;

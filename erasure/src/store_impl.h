@@ -6,9 +6,9 @@
 #pragma once
 
 #include <array>
-#include <functional>
 #include <atomic>
 #include <condition_variable>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -30,17 +30,17 @@ namespace kvgate::erasure {
 
 // What the disks say about one key.
 struct resolved_object {
-  manifest best;                     // the chosen version (inline_shard of one copy)
-  std::vector<bool> meta_ok;         // per set disk: holds a valid meta of `best`
-  std::vector<bool> data_present;    // per set disk: holds best's data dir (or inline meta)
+  manifest best;                           // the chosen version (inline_shard of one copy)
+  std::vector<bool> meta_ok;               // per set disk: holds a valid meta of `best`
+  std::vector<bool> data_present;          // per set disk: holds best's data dir (or inline meta)
   std::vector<std::string> inline_shards;  // per shard, when inlined
   std::size_t readable_copies = 0;
 };
 
 class store_impl final : public store {
  public:
-  store_impl(store_options options, std::unique_ptr<disk_set> set,
-             std::shared_ptr<const codec> c, std::unique_ptr<object_index> index);
+  store_impl(store_options options, std::unique_ptr<disk_set> set, std::shared_ptr<const codec> c,
+             std::unique_ptr<object_index> index);
   ~store_impl() override;
 
   result<void> recover();
@@ -54,8 +54,7 @@ class store_impl final : public store {
   result<std::unique_ptr<put_writer>> begin_put(std::string_view bucket, std::string_view key,
                                                 put_options options) override;
   result<object_info> head(std::string_view bucket, std::string_view key) override;
-  result<std::unique_ptr<object_reader>> open_read(std::string_view bucket,
-                                                   std::string_view key,
+  result<std::unique_ptr<object_reader>> open_read(std::string_view bucket, std::string_view key,
                                                    std::optional<byte_range> range) override;
   result<void> remove(std::string_view bucket, std::string_view key) override;
   result<list_result> list(std::string_view bucket, const list_params& params) override;
@@ -108,8 +107,7 @@ class store_impl final : public store {
   // `place(d, object_dir)` puts the version's data dir in place on disk d.
   // `previous` is the version being replaced (from the index), if any.
   std::vector<bool> publish(
-      const manifest& m,
-      const std::function<result<void>(std::size_t, const std::string&)>& place,
+      const manifest& m, const std::function<result<void>(std::size_t, const std::string&)>& place,
       const std::vector<std::string>* inline_shards, const std::optional<index_object>& previous);
   // After a successful publish: update index, counters, cache; retire the previous version.
   result<object_info> finish_publish(manifest m, const std::optional<index_object>& previous,

@@ -3,10 +3,10 @@
 // and publishes one manifest listing them (docs/formats/erasure-layout.md,
 // "Multipart").
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <map>
+#include <nlohmann/json.hpp>
 
 #include "layout.h"
 #include "store_impl.h"
@@ -209,8 +209,8 @@ result<std::unique_ptr<part_writer>> store_impl::begin_part(std::string_view buc
 }
 
 result<list_parts_result> store_impl::list_parts(std::string_view bucket, std::string_view key,
-                                                 std::string_view upload_id,
-                                                 int part_number_marker, int max_parts) {
+                                                 std::string_view upload_id, int part_number_marker,
+                                                 int max_parts) {
   if (auto u = get_upload(bucket, key, upload_id); !u) return u.error();
   auto parts = index_->parts(upload_id);
   if (!parts) return parts.error();
@@ -281,7 +281,8 @@ result<object_info> store_impl::complete_upload(std::string_view bucket, std::st
     const part_layout& p = it->second.parts[0];
     total += p.info.size;
     m.parts.push_back(p);
-    sources.push_back(layout::upload_part_file(upload_id, p.info.number, it->second.object.data_id));
+    sources.push_back(
+        layout::upload_part_file(upload_id, p.info.number, it->second.object.data_id));
   }
   // Sizes are checked once every listed part is known to exist, as S3 does.
   for (std::size_t i = 0; i + 1 < m.parts.size(); ++i)

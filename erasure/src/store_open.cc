@@ -83,11 +83,12 @@ result<void> store_impl::recover() {
   }
   // 3. Usage counters are derived from the index.
   std::int64_t objects = 0, bytes = 0;
-  if (auto r = index_->for_each_object("", [&](const index_object& o) {
-        ++objects;
-        bytes += static_cast<std::int64_t>(o.info.size);
-        return true;
-      });
+  if (auto r = index_->for_each_object("",
+                                       [&](const index_object& o) {
+                                         ++objects;
+                                         bytes += static_cast<std::int64_t>(o.info.size);
+                                         return true;
+                                       });
       !r)
     return r;
   objects_ = objects;
@@ -95,10 +96,11 @@ result<void> store_impl::recover() {
   // 4. A replaced disk is rebuilt object by object through the heal queue.
   for (std::size_t d = 0; d < set_->size(); ++d) {
     if (!set_->at(d).needs_full_heal) continue;
-    if (auto r = index_->for_each_object("", [&](const index_object& o) {
-          queue_heal(o.info.bucket, o.info.key, "disk replaced");
-          return true;
-        });
+    if (auto r = index_->for_each_object("",
+                                         [&](const index_object& o) {
+                                           queue_heal(o.info.bucket, o.info.key, "disk replaced");
+                                           return true;
+                                         });
         !r)
       return r;
   }
@@ -144,8 +146,8 @@ std::uint32_t store_impl::rotation_for(std::string_view hash) const noexcept {
 }
 
 std::mutex& store_impl::key_lock(std::string_view bucket, std::string_view key) noexcept {
-  const std::uint64_t h = XXH3_64bits_withSeed(key.data(), key.size(),
-                                               XXH3_64bits(bucket.data(), bucket.size()));
+  const std::uint64_t h =
+      XXH3_64bits_withSeed(key.data(), key.size(), XXH3_64bits(bucket.data(), bucket.size()));
   return key_locks_[h % key_locks_.size()];
 }
 

@@ -112,8 +112,7 @@ class put_writer_impl final : public put_writer {
         if (!rs[d]) stage_errors_[d] = rs[d].error();
       }
       files.clear();
-      if (count_true(staged_) < set.write_quorum())
-        return make_error_code(errc::write_quorum_lost);
+      if (count_true(staged_) < set.write_quorum()) return make_error_code(errc::write_quorum_lost);
     }
     s_.crash_point("put.after_stage");
     const std::int64_t now = s_.now_ns();
@@ -143,10 +142,12 @@ class put_writer_impl final : public put_writer {
     auto intent = s_.index().add_intent(bucket_, key_);
     if (!intent) return intent.error();
     const std::vector<bool> ok = s_.publish(
-        m, [&](std::size_t d, const std::string&) -> result<void> {
+        m,
+        [&](std::size_t d, const std::string&) -> result<void> {
           if (m.inlined) return {};
           // Not staged here: report why (ENOSPC must not take the disk out).
-          if (!staged_[d]) return stage_errors_[d] ? stage_errors_[d] : make_error_code(errc::disk_offline);
+          if (!staged_[d])
+            return stage_errors_[d] ? stage_errors_[d] : make_error_code(errc::disk_offline);
           return set.disk_at(d).rename(layout::tmp_dir(op_id_),
                                        layout::data_dir(bucket_, hash_, data_id_));
         },
@@ -179,9 +180,9 @@ class put_writer_impl final : public put_writer {
     });
     std::size_t opened = 0;
     for (const auto& f : files) opened += f ? 1 : 0;
-    writer_ = std::make_unique<stripe_writer>(
-        s_.erasure_codec(), set, set.geometry().block_size, s_.rotation_for(hash_),
-        std::move(files), false, set.write_quorum());
+    writer_ = std::make_unique<stripe_writer>(s_.erasure_codec(), set, set.geometry().block_size,
+                                              s_.rotation_for(hash_), std::move(files), false,
+                                              set.write_quorum());
     if (opened < set.write_quorum()) return make_error_code(errc::write_quorum_lost);
     auto r = writer_->write(std::as_bytes(std::span(pending_.data(), pending_.size())));
     pending_.clear();

@@ -49,8 +49,8 @@ class object_reader_impl final : public object_reader {
       while (part_ + 1 < part_offsets_.size() && part_offsets_[part_ + 1] <= pos_) ++part_;
       const part_layout& p = cached_->m->parts[part_];
       const std::uint64_t in_part = pos_ - part_offsets_[part_];
-      const std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(
-          {buf.size() - done, end_ - pos_, p.info.size - in_part}));
+      const std::size_t n = static_cast<std::size_t>(
+          std::min<std::uint64_t>({buf.size() - done, end_ - pos_, p.info.size - in_part}));
       if (!readers_[part_])
         readers_[part_] = std::make_unique<part_reader>(s_.erasure_codec(), s_.disks(), cached_->m,
                                                         part_, data_dir_, cached_->inline_shards);

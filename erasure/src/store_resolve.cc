@@ -95,8 +95,8 @@ result<std::optional<resolved_object>> store_impl::resolve(std::string_view buck
     r.best = m;
     r.best.inline_shard.clear();
     r.best.prev.clear();
-    if (!best || std::pair(m.object.mtime_ns, m.seq) >
-                     std::pair(best->best.object.mtime_ns, best->best.seq))
+    if (!best ||
+        std::pair(m.object.mtime_ns, m.seq) > std::pair(best->best.object.mtime_ns, best->best.seq))
       best = std::move(r);
   }
   return best;

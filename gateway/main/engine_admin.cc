@@ -30,8 +30,9 @@ std::unique_ptr<erasure::store> open_store_or_fail(const admin_target& target,
   if (!target.data.empty()) flags.emplace("data", gateway::config_value{target.data, "--data"});
   if (!target.config.empty())
     flags.emplace("config", gateway::config_value{{target.config}, "--config"});
-  auto config = gateway::load_config(flags, [](const char* name) { return std::getenv(name); },
-                                     std::max(1u, std::thread::hardware_concurrency()));
+  auto config = gateway::load_config(
+      flags, [](const char* name) { return std::getenv(name); },
+      std::max(1u, std::thread::hardware_concurrency()));
   if (!config) admin_fail(verb, config.error().message);
   erasure::store_options options;
   for (const auto& d : config->data_dirs) options.disk_paths.push_back(d);
@@ -41,8 +42,8 @@ std::unique_ptr<erasure::store> open_store_or_fail(const admin_target& target,
     std::string hint;
     if (store.error() == erasure::errc::index_error)
       hint = " (is a kvgate server running on these directories? stop it first)";
-    admin_fail(verb, fmt::format("cannot open the data directories: {}{}",
-                                 store.error().message(), hint));
+    admin_fail(
+        verb, fmt::format("cannot open the data directories: {}{}", store.error().message(), hint));
   }
   return std::move(*store);
 }

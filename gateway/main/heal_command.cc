@@ -1,9 +1,9 @@
 // `kvgate heal`: restore full redundancy of one object, a bucket, or every
 // object (which also rebuilds a replaced disk), then drain the heal queue.
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 
 #include <iostream>
+#include <nlohmann/json.hpp>
 
 #include "commands.h"
 #include "engine_admin.h"
@@ -29,7 +29,8 @@ void add_heal_command(CLI::App& app) {
     std::uint64_t healed = 0;
     if (!opts->key.empty()) {
       auto h = store->heal_object(opts->bucket, opts->key);
-      if (!h) admin_fail("heal", fmt::format("{}/{}: {}", opts->bucket, opts->key, h.error().message()));
+      if (!h)
+        admin_fail("heal", fmt::format("{}/{}: {}", opts->bucket, opts->key, h.error().message()));
       healed = h->shards_healed > 0 ? 1 : 0;
       if (!h->problem.empty() || !h->readable) problems.push_back(*h);
     } else {

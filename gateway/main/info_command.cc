@@ -1,9 +1,9 @@
 // `kvgate info`: geometry, disks (state, usage), objects, bytes and the heal
 // queue of a stopped server's data directories.
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 
 #include <iostream>
+#include <nlohmann/json.hpp>
 
 #include "commands.h"
 #include "engine_admin.h"
@@ -12,7 +12,8 @@ namespace kvgate::cli {
 
 void add_info_command(CLI::App& app) {
   auto target = std::make_shared<admin_target>();
-  CLI::App* cmd = app.add_subcommand("info", "Show disks, usage and health of the data directories");
+  CLI::App* cmd =
+      app.add_subcommand("info", "Show disks, usage and health of the data directories");
   add_target_options(*cmd, *target);
   cmd->callback([target] {
     auto store = open_store_or_fail(*target, "info");

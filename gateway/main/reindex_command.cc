@@ -1,8 +1,8 @@
 // `kvgate reindex`: rebuild the index from the manifests on the disks.
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 
 #include <iostream>
+#include <nlohmann/json.hpp>
 
 #include "commands.h"
 #include "engine_admin.h"
@@ -16,9 +16,8 @@ void add_reindex_command(CLI::App& app) {
   cmd->callback([target] {
     auto store = open_store_or_fail(*target, "reindex");
     progress_reporter progress("reindex");
-    auto n = store->reindex([&](std::uint64_t done, std::uint64_t total) {
-      progress.update(done, total);
-    });
+    auto n = store->reindex(
+        [&](std::uint64_t done, std::uint64_t total) { progress.update(done, total); });
     progress.finish();
     if (!n) admin_fail("reindex", n.error().message());
     if (target->json)

@@ -1,9 +1,9 @@
 // `kvgate scrub`: verify every block of every object at a bounded rate,
 // repair what is damaged, and collect orphaned data.
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 
 #include <iostream>
+#include <nlohmann/json.hpp>
 
 #include "commands.h"
 #include "engine_admin.h"
@@ -33,9 +33,8 @@ void add_scrub_command(CLI::App& app) {
     so.repair = !opts->no_repair;
     so.orphan_grace = std::chrono::seconds(opts->grace_seconds);
     progress_reporter progress("scrub");
-    auto report = store->scrub(so, [&](std::uint64_t done, std::uint64_t total) {
-      progress.update(done, total);
-    });
+    auto report = store->scrub(
+        so, [&](std::uint64_t done, std::uint64_t total) { progress.update(done, total); });
     progress.finish();
     if (!report) admin_fail("scrub", report.error().message());
     if (opts->target.json) {

@@ -1,12 +1,5 @@
 // `kvgate serve`: resolve configuration, bind, print the ready line, serve
 // until SIGTERM/SIGINT.
-#include "commands.h"
-#include "s3_handler_factory.h"
-
-#include "kvgate/gateway/config.h"
-#include "kvgate/gateway/dev_credentials.h"
-#include "kvgate/gateway/http_server.h"
-
 #include <fmt/format.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
@@ -16,6 +9,12 @@
 #include <iostream>
 #include <map>
 #include <thread>
+
+#include "commands.h"
+#include "kvgate/gateway/config.h"
+#include "kvgate/gateway/dev_credentials.h"
+#include "kvgate/gateway/http_server.h"
+#include "s3_handler_factory.h"
 
 namespace kvgate::cli {
 namespace {
@@ -39,13 +38,14 @@ void run_serve(const serve_options& opts) {
     if (opt->count() == 0) continue;
     flags.emplace(key, gw::config_value{opts.values.at(key), std::string(opt->get_name())});
   }
-  auto config = gw::load_config(flags, [](const char* name) { return std::getenv(name); },
-                                std::max(1u, std::thread::hardware_concurrency()));
+  auto config = gw::load_config(
+      flags, [](const char* name) { return std::getenv(name); },
+      std::max(1u, std::thread::hardware_concurrency()));
   if (!config) fail(config.error().message);
 
   auto level = spdlog::level::from_str(config->log_level);
-  auto logger = std::make_shared<spdlog::logger>(
-      "kvgate", std::make_shared<spdlog::sinks::stderr_sink_mt>());
+  auto logger =
+      std::make_shared<spdlog::logger>("kvgate", std::make_shared<spdlog::sinks::stderr_sink_mt>());
   logger->set_level(level);
   spdlog::set_default_logger(logger);
 
@@ -88,7 +88,8 @@ void add_serve_command(CLI::App& app) {
     if (!o.default_text.empty()) help += fmt::format(" [default: {}]", o.default_text);
     if (!o.env.empty()) help += fmt::format(" [env: {}]", o.env);
     CLI::Option* opt = serve->add_option(std::string(o.flag), storage, help);
-    if (o.kind != gw::option_kind::string_list) opt->expected(1)->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+    if (o.kind != gw::option_kind::string_list)
+      opt->expected(1)->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
     opts->options[key] = opt;
   }
   serve->callback([opts] { run_serve(*opts); });

@@ -1,9 +1,9 @@
 // `kvgate verify`: check every block of one object or of every object against
 // its checksums without repairing anything. Exit status 1 if anything is wrong.
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 
 #include <iostream>
+#include <nlohmann/json.hpp>
 
 #include "commands.h"
 #include "engine_admin.h"
@@ -63,8 +63,11 @@ void add_verify_command(CLI::App& app) {
     if (opts->target.json) {
       nlohmann::json j{{"objects", keys.size()}, {"problems", nlohmann::json::array()}};
       for (const auto& p : problems)
-        j["problems"].push_back({{"bucket", p.bucket}, {"key", p.key}, {"readable", p.readable},
-                                 {"shards_ok", p.shards_ok}, {"problem", p.problem}});
+        j["problems"].push_back({{"bucket", p.bucket},
+                                 {"key", p.key},
+                                 {"readable", p.readable},
+                                 {"shards_ok", p.shards_ok},
+                                 {"problem", p.problem}});
       std::cout << j.dump(2) << std::endl;
     } else {
       std::cout << fmt::format("verified {} object(s): {} with problems\n", keys.size(),

@@ -34,12 +34,18 @@ enum class damage {
 
 const char* name_of(damage d) {
   switch (d) {
-    case damage::flip_shard: return "flip a shard byte";
-    case damage::truncate_shard: return "truncate the shard file";
-    case damage::delete_shard: return "delete the shard file";
-    case damage::delete_manifest: return "delete the manifest";
-    case damage::corrupt_manifest: return "corrupt the manifest";
-    case damage::truncate_manifest: return "truncate the manifest";
+    case damage::flip_shard:
+      return "flip a shard byte";
+    case damage::truncate_shard:
+      return "truncate the shard file";
+    case damage::delete_shard:
+      return "delete the shard file";
+    case damage::delete_manifest:
+      return "delete the manifest";
+    case damage::corrupt_manifest:
+      return "corrupt the manifest";
+    case damage::truncate_manifest:
+      return "truncate the manifest";
   }
   return "?";
 }
@@ -111,12 +117,24 @@ void apply(damage d, const subject& s, int disk) {
   const fs::path meta = s.object_dirs[disk] / "meta";
   const fs::path part = s.object_dirs[disk] / s.data_id / "part.1";
   switch (d) {
-    case damage::flip_shard: flip_byte(part, 100); break;
-    case damage::truncate_shard: fs::resize_file(part, fs::file_size(part) / 2); break;
-    case damage::delete_shard: fs::remove(part); break;
-    case damage::delete_manifest: fs::remove(meta); break;
-    case damage::corrupt_manifest: flip_byte(meta, fs::file_size(meta) / 2); break;
-    case damage::truncate_manifest: fs::resize_file(meta, fs::file_size(meta) / 2); break;
+    case damage::flip_shard:
+      flip_byte(part, 100);
+      break;
+    case damage::truncate_shard:
+      fs::resize_file(part, fs::file_size(part) / 2);
+      break;
+    case damage::delete_shard:
+      fs::remove(part);
+      break;
+    case damage::delete_manifest:
+      fs::remove(meta);
+      break;
+    case damage::corrupt_manifest:
+      flip_byte(meta, fs::file_size(meta) / 2);
+      break;
+    case damage::truncate_manifest:
+      fs::resize_file(meta, fs::file_size(meta) / 2);
+      break;
   }
 }
 
@@ -138,9 +156,8 @@ void check_reads(store_fixture& f, const subject& s, bool expect_degraded) {
   CHECK(*got == s.data);
   CHECK(degraded == expect_degraded);
   const std::uint64_t n = s.data.size();
-  for (auto [a, b] : {std::pair<std::uint64_t, std::uint64_t>{0, 0},
-                      {n / 3, n - 2},
-                      {n - 1, n - 1}}) {
+  for (auto [a, b] :
+       {std::pair<std::uint64_t, std::uint64_t>{0, 0}, {n / 3, n - 2}, {n - 1, n - 1}}) {
     auto part = f.get("bkt", "key", er::byte_range{a, b});
     REQUIRE(part);
     CHECK(*part == s.data.substr(a, b - a + 1));
@@ -161,8 +178,8 @@ void run_matrix(int k, int m, std::size_t size, bool inlined) {
   const snapshot original = take_snapshot(s.object_dirs);
   std::vector<damage> kinds = {damage::delete_manifest, damage::corrupt_manifest,
                                damage::truncate_manifest};
-  if (!inlined) kinds.insert(kinds.end(), {damage::flip_shard, damage::truncate_shard,
-                                           damage::delete_shard});
+  if (!inlined)
+    kinds.insert(kinds.end(), {damage::flip_shard, damage::truncate_shard, damage::delete_shard});
   int case_no = 0;
   std::uint64_t scrubbed = 0;
   for (const std::vector<int>& bad : subsets_up_to(n, m)) {
@@ -176,7 +193,7 @@ void run_matrix(int k, int m, std::size_t size, bool inlined) {
         apply(kind, s, d);
       }
       INFO(k << "+" << m << (inlined ? " inline" : " streamed") << ", disks { " << names
-              << "}: " << name_of(kind));
+             << "}: " << name_of(kind));
       // A restart drops the manifest cache, so reads see the damaged copies.
       if (inlined) f.reopen();
       check_reads(f, s, hits_data);
@@ -229,7 +246,7 @@ void run_matrix(int k, int m, std::size_t size, bool inlined) {
     for (damage kind : kinds) {
       for (int d : bad) apply(kind, s, d);
       INFO(k << "+" << m << (inlined ? " inline" : " streamed") << ", " << bad.size()
-              << " disks from " << bad.front() << ": " << name_of(kind));
+             << " disks from " << bad.front() << ": " << name_of(kind));
       f.reopen();
       if (!inlined && is_manifest_damage(kind)) {
         // Every shard is intact and n - m - 1 >= 1 manifest copies remain.
@@ -266,9 +283,10 @@ TEST_CASE("4+2: every damage to up to 2 shards of an inline object is read aroun
   run_matrix(4, 2, 3000, true);
 }
 
-TEST_CASE("4+2: every damage to up to 2 shards of a multi-stripe object is read around and "
-          "healed",
-          "[bitrot]") {
+TEST_CASE(
+    "4+2: every damage to up to 2 shards of a multi-stripe object is read around and "
+    "healed",
+    "[bitrot]") {
   run_matrix(4, 2, 300 * 1024 + 5, false);
 }
 
@@ -277,8 +295,9 @@ TEST_CASE("2+1: every damage to one shard is read around and healed", "[bitrot]"
   run_matrix(2, 1, 200 * 1024 + 1, false);
 }
 
-TEST_CASE("3+3: every damage to up to 3 shards of a multi-stripe object is read around and "
-          "healed",
-          "[bitrot]") {
+TEST_CASE(
+    "3+3: every damage to up to 3 shards of a multi-stripe object is read around and "
+    "healed",
+    "[bitrot]") {
   run_matrix(3, 3, 400 * 1024 + 77, false);
 }

@@ -89,7 +89,8 @@ er::crash_hook crash_hook_for(const std::shared_ptr<crash_plan>& plan, store_fix
 }
 
 // Restart after a crash, then check the invariants for every key we model.
-void restart_and_check(store_fixture& f, const std::map<std::string, std::vector<key_content>>& allowed,
+void restart_and_check(store_fixture& f,
+                       const std::map<std::string, std::vector<key_content>>& allowed,
                        std::map<std::string, key_content>* observed, er::crash_hook hook = {}) {
   f.close();
   f.reopen(std::move(hook));
@@ -138,15 +139,24 @@ enum class scenario {
 
 const char* name_of(scenario s) {
   switch (s) {
-    case scenario::put_new_inline: return "put new inline";
-    case scenario::put_new_streamed: return "put new streamed";
-    case scenario::overwrite_inline_with_streamed: return "overwrite inline with streamed";
-    case scenario::overwrite_streamed_with_inline: return "overwrite streamed with inline";
-    case scenario::overwrite_streamed_with_streamed: return "overwrite streamed with streamed";
-    case scenario::delete_inline: return "delete inline";
-    case scenario::delete_streamed: return "delete streamed";
-    case scenario::complete_new: return "complete new";
-    case scenario::complete_overwrite: return "complete overwrite";
+    case scenario::put_new_inline:
+      return "put new inline";
+    case scenario::put_new_streamed:
+      return "put new streamed";
+    case scenario::overwrite_inline_with_streamed:
+      return "overwrite inline with streamed";
+    case scenario::overwrite_streamed_with_inline:
+      return "overwrite streamed with inline";
+    case scenario::overwrite_streamed_with_streamed:
+      return "overwrite streamed with streamed";
+    case scenario::delete_inline:
+      return "delete inline";
+    case scenario::delete_streamed:
+      return "delete streamed";
+    case scenario::complete_new:
+      return "complete new";
+    case scenario::complete_overwrite:
+      return "complete overwrite";
   }
   return "?";
 }
@@ -161,15 +171,24 @@ scenario_states states_of(scenario s) {
   const std::string small_a = random_bytes(1000, 11), small_b = random_bytes(3001, 12);
   const std::string big_a = random_bytes(300 * 1024 + 5, 13), big_b = random_bytes(70 * 1024, 14);
   switch (s) {
-    case scenario::put_new_inline: return {std::nullopt, small_a};
-    case scenario::put_new_streamed: return {std::nullopt, big_a};
-    case scenario::overwrite_inline_with_streamed: return {small_a, big_a};
-    case scenario::overwrite_streamed_with_inline: return {big_a, small_b};
-    case scenario::overwrite_streamed_with_streamed: return {big_a, big_b};
-    case scenario::delete_inline: return {small_a, std::nullopt};
-    case scenario::delete_streamed: return {big_a, std::nullopt};
-    case scenario::complete_new: return {std::nullopt, big_b};
-    case scenario::complete_overwrite: return {small_b, big_a};
+    case scenario::put_new_inline:
+      return {std::nullopt, small_a};
+    case scenario::put_new_streamed:
+      return {std::nullopt, big_a};
+    case scenario::overwrite_inline_with_streamed:
+      return {small_a, big_a};
+    case scenario::overwrite_streamed_with_inline:
+      return {big_a, small_b};
+    case scenario::overwrite_streamed_with_streamed:
+      return {big_a, big_b};
+    case scenario::delete_inline:
+      return {small_a, std::nullopt};
+    case scenario::delete_streamed:
+      return {big_a, std::nullopt};
+    case scenario::complete_new:
+      return {std::nullopt, big_b};
+    case scenario::complete_overwrite:
+      return {small_b, big_a};
   }
   return {};
 }
@@ -213,8 +232,8 @@ bool run_crash_case(scenario s, const std::string& point, int hit) {
   INFO("acknowledged: " << acked);
   std::map<std::string, std::vector<key_content>> allowed;
   allowed["bystander"] = {bystander};
-  allowed["key"] = acked ? std::vector<key_content>{st.after}
-                         : std::vector<key_content>{st.before, st.after};
+  allowed["key"] =
+      acked ? std::vector<key_content>{st.after} : std::vector<key_content>{st.before, st.after};
   restart_and_check(f, allowed, nullptr);
   heal_and_check_full_redundancy(f, {"bystander", "key"}, false);
   // A second restart changes nothing: recovery is idempotent.
@@ -239,9 +258,9 @@ TEST_CASE("a crash at any step of a PUT of a new key leaves nothing or the whole
 
 TEST_CASE("a crash at any step of an overwrite leaves the old or the new object, whole",
           "[crash]") {
-  for (scenario s : {scenario::overwrite_inline_with_streamed,
-                     scenario::overwrite_streamed_with_inline,
-                     scenario::overwrite_streamed_with_streamed}) {
+  for (scenario s :
+       {scenario::overwrite_inline_with_streamed, scenario::overwrite_streamed_with_inline,
+        scenario::overwrite_streamed_with_streamed}) {
     CHECK(run_crash_case(s, "put.after_stage", 1));
     for (int hit : {1, 3, 6}) {
       CHECK(run_crash_case(s, "publish.after_data", hit));
@@ -279,8 +298,7 @@ TEST_CASE("a crash while heal rewrites a shard leaves the object readable and he
     const std::string data = random_bytes(300 * 1024, 5);
     REQUIRE(f.put("bkt", "key", data));
     // Lose two shards behind the engine's back.
-    for (int d : {1, 4})
-      std::filesystem::remove_all(f.find_object_dir(d, "bkt"));
+    for (int d : {1, 4}) std::filesystem::remove_all(f.find_object_dir(d, "bkt"));
     auto plan = std::make_shared<crash_plan>();
     f.reopen(crash_hook_for(plan, f));
     plan->arm("heal.after_data", hit);
@@ -308,9 +326,9 @@ struct point_choice {
 };
 
 constexpr point_choice kPoints[] = {
-    {"put.after_stage", false},         {"publish.after_data", true},
-    {"publish.after_meta_rename", true}, {"publish.after_index", false},
-    {"delete.after_meta_trash", true},  {"delete.after_index", false},
+    {"put.after_stage", false},           {"publish.after_data", true},
+    {"publish.after_meta_rename", true},  {"publish.after_index", false},
+    {"delete.after_meta_trash", true},    {"delete.after_index", false},
     {"complete.after_parts_moved", true},
 };
 
@@ -320,15 +338,26 @@ void add_random_fault(store_fixture& f, std::mt19937_64& rng) {
   auto& disk = *f.faulty_disks()[rng() % f.faulty_disks().size()];
   const int nth = 1 + static_cast<int>(rng() % 40);
   switch (choice) {
-    case 0: disk.add_fault({.op = er::disk_op::pwrite, .nth = nth}); break;
-    case 1: disk.add_fault({.op = er::disk_op::sync, .nth = nth}); break;
-    case 2: disk.add_fault({.op = er::disk_op::rename, .nth = nth}); break;
-    case 3: disk.add_fault({.op = er::disk_op::pread, .nth = nth}); break;
-    case 4: disk.add_fault({.op = er::disk_op::create, .nth = nth, .error = ENOSPC}); break;
+    case 0:
+      disk.add_fault({.op = er::disk_op::pwrite, .nth = nth});
+      break;
+    case 1:
+      disk.add_fault({.op = er::disk_op::sync, .nth = nth});
+      break;
+    case 2:
+      disk.add_fault({.op = er::disk_op::rename, .nth = nth});
+      break;
+    case 3:
+      disk.add_fault({.op = er::disk_op::pread, .nth = nth});
+      break;
+    case 4:
+      disk.add_fault({.op = er::disk_op::create, .nth = nth, .error = ENOSPC});
+      break;
     case 5:
       disk.add_fault({.op = er::disk_op::pwrite, .nth = nth, .kind = er::fault_kind::torn_write});
       break;
-    default: break;  // no fault this time
+    default:
+      break;  // no fault this time
   }
 }
 
@@ -357,8 +386,8 @@ TEST_CASE("randomized crashes, faults and operations never lose acknowledged dat
     for (int i = 0; i < n_ops && !plan->fired; ++i) {
       const std::string& key = keys[rng() % keys.size()];
       const int kind = static_cast<int>(rng() % 10);
-      const std::size_t size = (rng() % 2 == 0) ? rng() % kInlineLimit
-                                                : kInlineLimit + 1 + rng() % (300 * 1024);
+      const std::size_t size =
+          (rng() % 2 == 0) ? rng() % kInlineLimit : kInlineLimit + 1 + rng() % (300 * 1024);
       const std::string data = random_bytes(size, rng());
       key_content next;
       bool ok = false;
@@ -395,8 +424,7 @@ TEST_CASE("randomized crashes, faults and operations never lose acknowledged dat
       for (const auto& [key, seen] : observed) kt::expect_one_of(f, "bkt", key, {seen});
     }
   }
-  INFO("ops " << ops << ", acknowledged " << acked_ops << ", crashes at points "
-              << crashes_fired);
+  INFO("ops " << ops << ", acknowledged " << acked_ops << ", crashes at points " << crashes_fired);
   CHECK(ops >= iterations);
   CHECK(crashes_fired > 0);
 }

@@ -52,8 +52,8 @@ TEST_CASE("EIO on reads from one disk: reads stay correct and the object is queu
   const std::string data = random_bytes(300 * 1024 + 3, 1);
   REQUIRE(f.put("bkt", "key", data));
   const std::vector<bool> holds_data = kt::data_disks(f, "bkt", 4);
-  const int victim = static_cast<int>(std::find(holds_data.begin(), holds_data.end(), true) -
-                                      holds_data.begin());
+  const int victim =
+      static_cast<int>(std::find(holds_data.begin(), holds_data.end(), true) - holds_data.begin());
   CHECK(heal_queue(f) == 0);
   f.faulty_disks()[victim]->add_fault({.op = er::disk_op::pread, .nth = 1, .persistent = true});
   bool degraded = false;
@@ -150,11 +150,12 @@ TEST_CASE("two disks offline: writes fail with write_quorum_lost, create nothing
   CHECK(f.store().remove("bkt", "big").error() == er::errc::write_quorum_lost);
   CHECK(kt::complete_one_part_upload(f, "bkt", "multi", u->upload_id).error() ==
         er::errc::write_quorum_lost);
-  CHECK(f.store().create_upload("bkt", "k2", {}, "", "").error() ==
-        er::errc::write_quorum_lost);
-  const std::map<std::string, key_content> expected = {
-      {"small", small}, {"big", big}, {"new", std::nullopt}, {"other", std::nullopt},
-      {"multi", std::nullopt}};
+  CHECK(f.store().create_upload("bkt", "k2", {}, "", "").error() == er::errc::write_quorum_lost);
+  const std::map<std::string, key_content> expected = {{"small", small},
+                                                       {"big", big},
+                                                       {"new", std::nullopt},
+                                                       {"other", std::nullopt},
+                                                       {"multi", std::nullopt}};
   for (const auto& [key, content] : expected) kt::expect_one_of(f, "bkt", key, {content});
   // Nothing surfaces after a restart with every disk back either.
   f.reopen();

@@ -1,6 +1,8 @@
 // Tests for the POSIX disk (erasure/src/posix_disk.cc) and the helpers every
 // disk shares (read_whole, write_atomic, parent_path): each operation, its
 // error cases, and the path validation that keeps calls inside the root.
+#include "kvgate/erasure/disk.h"
+
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
@@ -11,7 +13,6 @@
 #include <vector>
 
 #include "erasure/temp_dir.h"
-#include "kvgate/erasure/disk.h"
 
 namespace {
 
@@ -22,7 +23,9 @@ using kvgate::erasure::parent_path;
 using kvgate::test::temp_dir;
 namespace fs = std::filesystem;
 
-std::span<const std::byte> bytes(std::string_view s) { return std::as_bytes(std::span(s)); }
+std::span<const std::byte> bytes(std::string_view s) {
+  return std::as_bytes(std::span(s));
+}
 
 std::shared_ptr<disk> open_disk(const fs::path& root) {
   auto d = open_posix_disk(root);
@@ -313,7 +316,8 @@ TEST_CASE("write_atomic replaces content and leaves no temporary file", "[disk]"
   REQUIRE(d->make_dirs("meta").has_value());
   REQUIRE(d->write_atomic("meta/format.json", "meta/format.json.tmp", bytes("v1")).has_value());
   CHECK(read_file(*d, "meta/format.json") == "v1");
-  REQUIRE(d->write_atomic("meta/format.json", "meta/format.json.tmp", bytes("version 2")).has_value());
+  REQUIRE(
+      d->write_atomic("meta/format.json", "meta/format.json.tmp", bytes("version 2")).has_value());
   CHECK(read_file(*d, "meta/format.json") == "version 2");
   CHECK_FALSE(d->exists("meta/format.json.tmp").value());
 }

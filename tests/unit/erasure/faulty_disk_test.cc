@@ -2,6 +2,8 @@
 // right call with the right errno, short/torn writes and corrupt reads behave as
 // documented, latency and offline apply to every call, and the power-loss model
 // keeps exactly what was made durable.
+#include "kvgate/erasure/faulty_disk.h"
+
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <filesystem>
@@ -14,7 +16,6 @@
 
 #include "erasure/temp_dir.h"
 #include "kvgate/erasure/disk.h"
-#include "kvgate/erasure/faulty_disk.h"
 
 namespace {
 
@@ -29,7 +30,9 @@ using kvgate::test::temp_dir;
 namespace fs = std::filesystem;
 using namespace std::string_literals;
 
-std::span<const std::byte> bytes(std::string_view s) { return std::as_bytes(std::span(s)); }
+std::span<const std::byte> bytes(std::string_view s) {
+  return std::as_bytes(std::span(s));
+}
 
 // A faulty disk over a posix disk in a fresh temporary directory.
 struct fixture {

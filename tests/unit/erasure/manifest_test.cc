@@ -1,10 +1,11 @@
 // The manifest's on-disk encoding (docs/formats/erasure-layout.md, "Manifest"):
 // round trip, and one test per kind of corruption, each of which must be
 // rejected as errc::corrupt rather than misread.
+#include "manifest.h"
+
 #include <catch2/catch.hpp>
 
 #include "geometry.h"
-#include "manifest.h"
 #include "result_string_maker.h"
 #include "wire.h"
 
@@ -72,7 +73,8 @@ TEST_CASE("a manifest with one flipped byte fails its trailer checksum", "[manif
 
 TEST_CASE("a truncated manifest is corrupt", "[manifest]") {
   const std::string good = er::encode_manifest(sample());
-  for (std::size_t n : {std::size_t{0}, std::size_t{5}, std::size_t{19}, good.size() / 2, good.size() - 1})
+  for (std::size_t n :
+       {std::size_t{0}, std::size_t{5}, std::size_t{19}, good.size() / 2, good.size() - 1})
     CHECK(er::decode_manifest(good.substr(0, n)).error() == er::errc::corrupt);
 }
 
@@ -82,8 +84,7 @@ TEST_CASE("a manifest of an unknown major version is refused", "[manifest]") {
   CHECK(er::decode_manifest(bytes).error() == er::errc::corrupt);
 }
 
-TEST_CASE("a manifest whose checksum table does not match its geometry is corrupt",
-          "[manifest]") {
+TEST_CASE("a manifest whose checksum table does not match its geometry is corrupt", "[manifest]") {
   er::manifest m = sample();
   m.parts[0].block_checksums.pop_back();
   CHECK(er::decode_manifest(er::encode_manifest(m)).error() == er::errc::corrupt);

@@ -6,7 +6,6 @@
 #include <kvgate/erasure/store.h>
 
 #include <catch2/catch.hpp>
-#include "result_string_maker.h"
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -15,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "result_string_maker.h"
 #include "temp_dir.h"
 
 namespace kvgate::test {

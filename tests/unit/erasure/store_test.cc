@@ -12,9 +12,8 @@ namespace er = kvgate::erasure;
 TEST_CASE("objects of every size class round-trip byte-exact", "[store]") {
   store_fixture f;
   REQUIRE(f.store().create_bucket("bkt", "owner"));
-  const std::size_t sizes[] = {0,        1,          63,         64,       4096,
-                               131072,   131073,     512 * 1024, 524289,   3 * 1024 * 1024 + 13,
-                               8u << 20};
+  const std::size_t sizes[] = {
+      0, 1, 63, 64, 4096, 131072, 131073, 512 * 1024, 524289, 3 * 1024 * 1024 + 13, 8u << 20};
   for (std::size_t size : sizes) {
     const std::string key = "obj-" + std::to_string(size);
     const std::string data = random_bytes(size, size);
@@ -38,9 +37,8 @@ TEST_CASE("ranged reads across block and stripe boundaries return the right byte
   REQUIRE(f.put("bkt", "k", data));
   const std::uint64_t n = data.size();
   const std::vector<std::pair<std::uint64_t, std::uint64_t>> ranges = {
-      {0, 0},           {0, 9},           {131071, 131072}, {131072, 262143},
-      {524287, 524288}, {500000, 600000}, {n - 1, n - 1},   {n - 1000, n - 1},
-      {0, n - 1},       {1048576, 2097151}};
+      {0, 0},           {0, 9},         {131071, 131072},  {131072, 262143}, {524287, 524288},
+      {500000, 600000}, {n - 1, n - 1}, {n - 1000, n - 1}, {0, n - 1},       {1048576, 2097151}};
   for (auto [a, b] : ranges) {
     auto got = f.get("bkt", "k", er::byte_range{a, b});
     REQUIRE(got);
@@ -92,7 +90,8 @@ TEST_CASE("a reader opened before an overwrite finishes with the bytes it starte
   std::string rest(v1.size() - 1000, '\0');
   std::size_t done = 0;
   while (done < rest.size()) {
-    auto n = (*reader)->read(std::as_writable_bytes(std::span(rest.data() + done, rest.size() - done)));
+    auto n =
+        (*reader)->read(std::as_writable_bytes(std::span(rest.data() + done, rest.size() - done)));
     REQUIRE(n);
     REQUIRE(*n > 0);
     done += *n;
@@ -179,9 +178,15 @@ TEST_CASE("listing honours prefix, delimiter, start-after and max-keys", "[store
 TEST_CASE("keys of arbitrary bytes up to 1024 are stored and listed exactly", "[store]") {
   store_fixture f;
   REQUIRE(f.store().create_bucket("bkt", ""));
-  const std::vector<std::string> keys = {"model@world@0@abc@bf16", "-leading", "../../etc/passwd",
-                                         "/abs", "sp ace", "%40%2F", std::string(1024, 'x'),
-                                         "\xe2\x82\xac uni", "a\nb"};
+  const std::vector<std::string> keys = {"model@world@0@abc@bf16",
+                                         "-leading",
+                                         "../../etc/passwd",
+                                         "/abs",
+                                         "sp ace",
+                                         "%40%2F",
+                                         std::string(1024, 'x'),
+                                         "\xe2\x82\xac uni",
+                                         "a\nb"};
   for (const auto& k : keys) REQUIRE(f.put("bkt", k, k));
   for (const auto& k : keys) CHECK(*f.get("bkt", k) == k);
   CHECK(f.put("bkt", std::string(1025, 'x'), "v").error() == er::errc::key_too_long);
@@ -250,7 +255,8 @@ TEST_CASE("an unknown-length stream (aws-chunked) commits at its end", "[store]"
   auto w = f.store().begin_put("bkt", "k", {});
   REQUIRE(w);
   for (std::size_t i = 0; i < data.size(); i += 65536)
-    REQUIRE((*w)->write(std::as_bytes(std::span(data.data() + i, std::min<std::size_t>(65536, data.size() - i)))));
+    REQUIRE((*w)->write(
+        std::as_bytes(std::span(data.data() + i, std::min<std::size_t>(65536, data.size() - i)))));
   REQUIRE((*w)->commit("\"e\"", {}, {}));
   CHECK(*f.get("bkt", "k") == data);
 }
@@ -361,14 +367,17 @@ TEST_CASE("multipart: parts in any order, list, complete without copying, read b
   CHECK(uploads->uploads.size() == 1);
 
   std::vector<er::completed_part> wrong_order = {{2, "\"p2\""}, {1, "\"p1\""}};
-  CHECK(f.store().complete_upload("bkt", "big", u->upload_id, wrong_order, "\"x-2\"", {}, {}).error() ==
-        er::errc::invalid_part_order);
+  CHECK(f.store()
+            .complete_upload("bkt", "big", u->upload_id, wrong_order, "\"x-2\"", {}, {})
+            .error() == er::errc::invalid_part_order);
   std::vector<er::completed_part> wrong_etag = {{1, "\"p1\""}, {2, "\"nope\""}};
-  CHECK(f.store().complete_upload("bkt", "big", u->upload_id, wrong_etag, "\"x-2\"", {}, {}).error() ==
-        er::errc::invalid_part);
+  CHECK(f.store()
+            .complete_upload("bkt", "big", u->upload_id, wrong_etag, "\"x-2\"", {}, {})
+            .error() == er::errc::invalid_part);
   std::vector<er::completed_part> small_middle = {{1, "p1"}, {3, "p3"}, {4, "p4"}};
-  CHECK(f.store().complete_upload("bkt", "big", u->upload_id, small_middle, "\"x\"", {}, {}).error() ==
-        er::errc::invalid_part);
+  CHECK(f.store()
+            .complete_upload("bkt", "big", u->upload_id, small_middle, "\"x\"", {}, {})
+            .error() == er::errc::invalid_part);
 
   std::vector<er::completed_part> all = {{1, "p1"}, {2, "\"p2\""}, {3, "p3"}};
   auto done = f.store().complete_upload("bkt", "big", u->upload_id, all, "\"mp-3\"", {}, {});
@@ -389,7 +398,8 @@ TEST_CASE("multipart: parts in any order, list, complete without copying, read b
   CHECK(*f.get("bkt", "big") == p1 + p2 + p3);
 }
 
-TEST_CASE("multipart: a non-last part below 5 MiB is refused; abort discards", "[store][multipart]") {
+TEST_CASE("multipart: a non-last part below 5 MiB is refused; abort discards",
+          "[store][multipart]") {
   store_fixture f;
   REQUIRE(f.store().create_bucket("bkt", ""));
   auto u = f.store().create_upload("bkt", "k", {}, "", "");
@@ -408,7 +418,8 @@ TEST_CASE("multipart: a non-last part below 5 MiB is refused; abort discards", "
   CHECK(f.store().abort_upload("bkt", "k", u->upload_id).error() == er::errc::upload_not_found);
   CHECK(f.store().begin_part("bkt", "k", u->upload_id, 3, 1).error() == er::errc::upload_not_found);
   CHECK(f.store().begin_part("bkt", "k", "not-an-id", 1, 1).error() == er::errc::upload_not_found);
-  CHECK(f.store().begin_part("bkt", "k", u->upload_id, 10001, 1).error() == er::errc::invalid_argument);
+  CHECK(f.store().begin_part("bkt", "k", u->upload_id, 10001, 1).error() ==
+        er::errc::invalid_argument);
   REQUIRE(f.store().delete_bucket("bkt"));
 }
 

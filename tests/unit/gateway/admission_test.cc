@@ -1,9 +1,9 @@
 #include "kvgate/gateway/admission.h"
-#include "kvgate/gateway/server_hooks.h"
 
 #include <catch2/catch.hpp>
-
 #include <vector>
+
+#include "kvgate/gateway/server_hooks.h"
 
 using namespace kvgate::gateway;
 

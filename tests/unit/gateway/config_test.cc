@@ -1,7 +1,6 @@
 #include "kvgate/gateway/config.h"
 
 #include <catch2/catch.hpp>
-
 #include <map>
 #include <string>
 
@@ -19,7 +18,8 @@ struct fake_env {
   }
 };
 
-config_layer flag_layer(std::initializer_list<std::pair<std::string, std::vector<std::string>>> kv) {
+config_layer flag_layer(
+    std::initializer_list<std::pair<std::string, std::vector<std::string>>> kv) {
   config_layer layer;
   for (const auto& [k, v] : kv) layer.emplace(k, config_value{v, "--" + k});
   return layer;

@@ -1,10 +1,9 @@
 #include "kvgate/gateway/dev_credentials.h"
 
-#include <catch2/catch.hpp>
-
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <catch2/catch.hpp>
 #include <filesystem>
 
 using namespace kvgate::gateway;

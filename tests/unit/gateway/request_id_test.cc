@@ -1,7 +1,6 @@
 #include "kvgate/gateway/request_id.h"
 
 #include <catch2/catch.hpp>
-
 #include <set>
 
 using kvgate::gateway::request_id_generator;

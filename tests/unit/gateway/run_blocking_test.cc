@@ -1,13 +1,12 @@
-#include "kvgate/gateway/request_handler.h"
-
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/strand.hpp>
 #include <catch2/catch.hpp>
-
 #include <memory>
 #include <stdexcept>
 #include <thread>
+
+#include "kvgate/gateway/request_handler.h"
 
 using namespace kvgate::gateway;
 

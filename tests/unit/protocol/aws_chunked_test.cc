@@ -1,9 +1,9 @@
-#include <catch2/catch.hpp>
+#include "kvgate/protocol/aws_chunked.h"
 
+#include <catch2/catch.hpp>
 #include <string>
 #include <vector>
 
-#include "kvgate/protocol/aws_chunked.h"
 #include "kvgate/protocol/checksum.h"
 #include "kvgate/protocol/sigv4_signer.h"
 #include "kvgate/protocol/sigv4_verifier.h"
@@ -14,13 +14,17 @@ using namespace kvgate::protocol;
 namespace {
 
 constexpr std::string_view kSecret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
-constexpr std::string_view kSeed = "4f232c4386841ef735655705268965c44a0e4690baa4adea153f7db9fa80a0a9";
+constexpr std::string_view kSeed =
+    "4f232c4386841ef735655705268965c44a0e4690baa4adea153f7db9fa80a0a9";
 
-sys_seconds example_time() { return parse_amz_date("20130524T000000Z").value(); }
+sys_seconds example_time() {
+  return parse_amz_date("20130524T000000Z").value();
+}
 
 sigv4_chunk_chain example_chain(std::string seed = std::string(kSeed)) {
-  return sigv4_chunk_chain(derive_signing_key(kSecret, "20130524", "us-east-1", "s3"), "20130524T000000Z",
-                           "20130524/us-east-1/s3/aws4_request", std::move(seed));
+  return sigv4_chunk_chain(derive_signing_key(kSecret, "20130524", "us-east-1", "s3"),
+                           "20130524T000000Z", "20130524/us-east-1/s3/aws4_request",
+                           std::move(seed));
 }
 
 std::string hex_size(std::size_t n) {
@@ -40,7 +44,8 @@ std::string encode(aws_chunked_mode mode, const std::vector<std::string>& chunks
   std::string body;
   auto add_chunk = [&](const std::string& data) {
     body += hex_size(data.size());
-    if (mode != aws_chunked_mode::unsigned_trailer) body += ";chunk-signature=" + chain.sign_chunk(sha256(data));
+    if (mode != aws_chunked_mode::unsigned_trailer)
+      body += ";chunk-signature=" + chain.sign_chunk(sha256(data));
     body += "\r\n";
     if (!data.empty()) body += data + "\r\n";
   };
@@ -103,12 +108,14 @@ TEST_CASE("streaming seed signature matches the AWS chunked upload example", "[p
                              {"Content-Length", "66824"},
                              {"x-amz-decoded-content-length", "66560"}},
                             std::string(kStreamingSignedPayload)};
-  const signing_credentials creds{"AKIAIOSFODNN7EXAMPLE", std::string(kSecret), std::nullopt, "us-east-1", "s3"};
+  const signing_credentials creds{"AKIAIOSFODNN7EXAMPLE", std::string(kSecret), std::nullopt,
+                                  "us-east-1", "s3"};
   const auto s = sign_request(creds, req, example_time());
   REQUIRE(s.has_value());
   CHECK(s->signature == kSeed);
-  CHECK(s->authorization.find("SignedHeaders=content-encoding;content-length;host;x-amz-content-sha256;"
-                              "x-amz-date;x-amz-decoded-content-length;x-amz-storage-class") != std::string::npos);
+  CHECK(s->authorization.find(
+            "SignedHeaders=content-encoding;content-length;host;x-amz-content-sha256;"
+            "x-amz-date;x-amz-decoded-content-length;x-amz-storage-class") != std::string::npos);
 
   // The verifier hands the decoder the same chain.
   std::vector<header_field> headers;
@@ -116,8 +123,8 @@ TEST_CASE("streaming seed signature matches the AWS chunked upload example", "[p
   for (const auto& h : s->added_headers) headers.push_back({h.name, h.value});
   const query_params none;
   const request_view rv{"PUT", req.path, &none, headers};
-  const auto ctx = verify_sigv4_header(rv, parse_sigv4_authorization(s->authorization).value(), kSecret,
-                                       example_time());
+  const auto ctx = verify_sigv4_header(rv, parse_sigv4_authorization(s->authorization).value(),
+                                       kSecret, example_time());
   REQUIRE(ctx.has_value());
   CHECK(ctx->seed_signature == kSeed);
   CHECK(aws_chunked_mode_for(ctx->payload_hash) == aws_chunked_mode::signed_payload);
@@ -127,8 +134,10 @@ TEST_CASE("chunk signatures match the AWS 64 KiB + 1 KiB example and decode", "[
   const std::string big(65536, 'a');
   const std::string small(1024, 'a');
   auto chain = example_chain();
-  CHECK(chain.sign_chunk(sha256(big)) == "ad80c730a21e5b8d04586a2213dd63b9a0e99e0e2307b0ade35a65485a288648");
-  CHECK(chain.sign_chunk(sha256(small)) == "0055627c9e194cb4542bae2aa5492e3c1575bbb81b612b7d234b86a503ef5497");
+  CHECK(chain.sign_chunk(sha256(big)) ==
+        "ad80c730a21e5b8d04586a2213dd63b9a0e99e0e2307b0ade35a65485a288648");
+  CHECK(chain.sign_chunk(sha256(small)) ==
+        "0055627c9e194cb4542bae2aa5492e3c1575bbb81b612b7d234b86a503ef5497");
   CHECK(chain.sign_chunk(sha256(std::string_view{})) ==
         "b6c6ea8a5354eaf15b3cb7646744f4275b71ea724fed81ceb9323e279d449df9");
 
@@ -151,7 +160,8 @@ TEST_CASE("decoding is identical for every split point and byte-at-a-time input"
         mode == aws_chunked_mode::signed_payload
             ? std::vector<std::pair<std::string, std::string>>{}
             : std::vector<std::pair<std::string, std::string>>{
-                  {"x-amz-checksum-crc32", checksum_base64(checksum_algorithm::crc32, as_bytes(expected))}};
+                  {"x-amz-checksum-crc32",
+                   checksum_base64(checksum_algorithm::crc32, as_bytes(expected))}};
     const std::string body = encode(mode, chunks, trailers);
     for (std::size_t cut = 0; cut <= body.size(); ++cut) {
       auto d = make_decoder(mode, expected.size());
@@ -184,7 +194,8 @@ TEST_CASE("unsigned trailer body as botocore sends it exposes the CRC32 trailer"
 TEST_CASE("caller detects a bad trailer checksum with the checksum module", "[protocol]") {
   const std::string data = "payload whose checksum is wrong";
   const std::string wrong = checksum_base64(checksum_algorithm::crc32, as_bytes("something else"));
-  const std::string body = encode(aws_chunked_mode::unsigned_trailer, {data}, {{"x-amz-checksum-crc32", wrong}});
+  const std::string body =
+      encode(aws_chunked_mode::unsigned_trailer, {data}, {{"x-amz-checksum-crc32", wrong}});
   auto d = make_decoder(aws_chunked_mode::unsigned_trailer, data.size());
   hasher h(checksum_algorithm::crc32);
   byte_view in = as_bytes(body);
@@ -210,7 +221,8 @@ TEST_CASE("a tampered chunk, signature or trailer fails with a signature mismatc
   auto d1 = make_decoder(aws_chunked_mode::signed_payload, std::nullopt);
   CHECK(run(d1, tampered, {}).error == protocol_errc::chunk_signature_mismatch);
 
-  auto d2 = aws_chunked_decoder(aws_chunked_mode::signed_payload, example_chain(std::string(64, '0')), std::nullopt);
+  auto d2 = aws_chunked_decoder(aws_chunked_mode::signed_payload,
+                                example_chain(std::string(64, '0')), std::nullopt);
   CHECK(run(d2, body, {}).error == protocol_errc::chunk_signature_mismatch);
 
   const std::string trailer_body =
@@ -244,13 +256,15 @@ TEST_CASE("framing errors are distinguished", "[protocol]") {
       {"zz\r\nab\r\n0\r\n\r\n", protocol_errc::chunk_bad_hex},
       {"\r\n", protocol_errc::chunk_bad_hex},
       {"11111111111111111\r\n", protocol_errc::chunk_bad_hex},
-      {"2\nab\r\n0\r\n\r\n", protocol_errc::chunk_bad_framing},        // LF without CR
-      {"2\r\nabX\n0\r\n\r\n", protocol_errc::chunk_bad_framing},       // data not followed by CRLF
-      {"2;chunk-signature=" + sig + "\r\nab\r\n", protocol_errc::chunk_bad_framing},  // signature in unsigned mode
+      {"2\nab\r\n0\r\n\r\n", protocol_errc::chunk_bad_framing},   // LF without CR
+      {"2\r\nabX\n0\r\n\r\n", protocol_errc::chunk_bad_framing},  // data not followed by CRLF
+      {"2;chunk-signature=" + sig + "\r\nab\r\n",
+       protocol_errc::chunk_bad_framing},  // signature in unsigned mode
       {"2\r\nab\r\n0\r\nno-colon\r\n\r\n", protocol_errc::chunk_bad_framing},
-      {"2\r\nab\r\n0\r\nx-amz-trailer-signature:" + sig + "\r\n\r\n", protocol_errc::chunk_bad_framing},
+      {"2\r\nab\r\n0\r\nx-amz-trailer-signature:" + sig + "\r\n\r\n",
+       protocol_errc::chunk_bad_framing},
       {"2\r\nab\r\n0\r\n\r\nextra", protocol_errc::chunk_bad_framing},
-      {"3\r\nabc\r\n0\r\n\r\n", protocol_errc::body_too_long},          // decoded length is 2
+      {"3\r\nabc\r\n0\r\n\r\n", protocol_errc::body_too_long},  // decoded length is 2
       {"1\r\na\r\n0\r\n\r\n", protocol_errc::incomplete_body},
       {std::string(5000, '1'), protocol_errc::chunk_header_too_long},
       {"2\r\nab\r\n0\r\n" + std::string(20000, 'x'), protocol_errc::trailer_too_long},
@@ -264,13 +278,17 @@ TEST_CASE("framing errors are distinguished", "[protocol]") {
   auto d = make_decoder(aws_chunked_mode::signed_payload, std::nullopt);
   CHECK(run(d, "2\r\nab\r\n", {}).error == protocol_errc::chunk_bad_framing);
   auto d2 = make_decoder(aws_chunked_mode::signed_trailer, std::nullopt);
-  CHECK(run(d2, encode(aws_chunked_mode::signed_payload, {"ab"}), {}).error == protocol_errc::chunk_bad_framing);
+  CHECK(run(d2, encode(aws_chunked_mode::signed_payload, {"ab"}), {}).error ==
+        protocol_errc::chunk_bad_framing);
 }
 
 TEST_CASE("content-sha256 values select the aws-chunked mode", "[protocol]") {
-  CHECK(aws_chunked_mode_for("STREAMING-AWS4-HMAC-SHA256-PAYLOAD") == aws_chunked_mode::signed_payload);
-  CHECK(aws_chunked_mode_for("STREAMING-UNSIGNED-PAYLOAD-TRAILER") == aws_chunked_mode::unsigned_trailer);
-  CHECK(aws_chunked_mode_for("STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER") == aws_chunked_mode::signed_trailer);
+  CHECK(aws_chunked_mode_for("STREAMING-AWS4-HMAC-SHA256-PAYLOAD") ==
+        aws_chunked_mode::signed_payload);
+  CHECK(aws_chunked_mode_for("STREAMING-UNSIGNED-PAYLOAD-TRAILER") ==
+        aws_chunked_mode::unsigned_trailer);
+  CHECK(aws_chunked_mode_for("STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER") ==
+        aws_chunked_mode::signed_trailer);
   CHECK_FALSE(aws_chunked_mode_for("UNSIGNED-PAYLOAD"));
   CHECK_FALSE(aws_chunked_mode_for(kEmptySha256));
 }

@@ -1,10 +1,10 @@
-#include <catch2/catch.hpp>
+#include "kvgate/protocol/checksum.h"
 
+#include <catch2/catch.hpp>
 #include <cstdint>
 #include <string>
 #include <vector>
 
-#include "kvgate/protocol/checksum.h"
 #include "kvgate/protocol/digest.h"
 #include "kvgate/protocol/encoding.h"
 #include "protocol/result_printing.h"
@@ -24,9 +24,15 @@ T reference_crc(std::string_view data, T poly) {
   return ~reg;
 }
 
-std::uint64_t ref_crc64nvme(std::string_view d) { return reference_crc<std::uint64_t>(d, 0x9a6c9329ac4bc9b5ULL); }
-std::uint32_t ref_crc32(std::string_view d) { return reference_crc<std::uint32_t>(d, 0xedb88320U); }
-std::uint32_t ref_crc32c(std::string_view d) { return reference_crc<std::uint32_t>(d, 0x82f63b78U); }
+std::uint64_t ref_crc64nvme(std::string_view d) {
+  return reference_crc<std::uint64_t>(d, 0x9a6c9329ac4bc9b5ULL);
+}
+std::uint32_t ref_crc32(std::string_view d) {
+  return reference_crc<std::uint32_t>(d, 0xedb88320U);
+}
+std::uint32_t ref_crc32c(std::string_view d) {
+  return reference_crc<std::uint32_t>(d, 0x82f63b78U);
+}
 
 std::string pattern(std::size_t n) {
   std::string s(n, '\0');
@@ -50,9 +56,15 @@ TEST_CASE("CRC check values for 123456789 match the published catalogue", "[prot
 
 TEST_CASE("CRC64NVME matches a bitwise reference on AWS-style vectors", "[protocol]") {
   CHECK(crc64nvme_update(0, {}) == 0);
-  const std::vector<std::string> inputs = {
-      std::string(32, '\0'), std::string(32, '\xff'), pattern(32), pattern(1), pattern(7),
-      pattern(8), pattern(9), pattern(4096 + 3), "Hello, World!"};
+  const std::vector<std::string> inputs = {std::string(32, '\0'),
+                                           std::string(32, '\xff'),
+                                           pattern(32),
+                                           pattern(1),
+                                           pattern(7),
+                                           pattern(8),
+                                           pattern(9),
+                                           pattern(4096 + 3),
+                                           "Hello, World!"};
   for (const auto& s : inputs) {
     INFO("size " << s.size());
     CHECK(crc64nvme_update(0, as_bytes(s)) == ref_crc64nvme(s));
@@ -66,7 +78,8 @@ TEST_CASE("streaming CRC updates equal a one-shot CRC for every split point", "[
   const auto all = as_bytes(s);
   for (std::size_t cut = 0; cut <= s.size(); ++cut) {
     CHECK(crc32_update(crc32_update(0, all.first(cut)), all.subspan(cut)) == crc32_update(0, all));
-    CHECK(crc32c_update(crc32c_update(0, all.first(cut)), all.subspan(cut)) == crc32c_update(0, all));
+    CHECK(crc32c_update(crc32c_update(0, all.first(cut)), all.subspan(cut)) ==
+          crc32c_update(0, all));
     CHECK(crc64nvme_update(crc64nvme_update(0, all.first(cut)), all.subspan(cut)) ==
           crc64nvme_update(0, all));
   }
@@ -83,8 +96,8 @@ TEST_CASE("CRC combine equals the CRC of the concatenation", "[protocol]") {
             crc32_update(0, as_bytes(ab)));
       CHECK(crc32c_combine(crc32c_update(0, as_bytes(a)), crc32c_update(0, as_bytes(b)), lb) ==
             crc32c_update(0, as_bytes(ab)));
-      CHECK(crc64nvme_combine(crc64nvme_update(0, as_bytes(a)), crc64nvme_update(0, as_bytes(b)), lb) ==
-            crc64nvme_update(0, as_bytes(ab)));
+      CHECK(crc64nvme_combine(crc64nvme_update(0, as_bytes(a)), crc64nvme_update(0, as_bytes(b)),
+                              lb) == crc64nvme_update(0, as_bytes(ab)));
     }
   }
 }
@@ -94,7 +107,8 @@ TEST_CASE("hasher produces big-endian CRCs and standard digests", "[protocol]") 
   CHECK(hex_of(hasher(checksum_algorithm::crc32c), "123456789") == "e3069283");
   CHECK(hex_of(hasher(checksum_algorithm::crc64nvme), "123456789") == "ae8b14860a799888");
   CHECK(hex_of(hasher(checksum_algorithm::md5), "") == "d41d8cd98f00b204e9800998ecf8427e");
-  CHECK(hex_of(hasher(checksum_algorithm::sha1), "abc") == "a9993e364706816aba3e25717850c26c9cd0d89d");
+  CHECK(hex_of(hasher(checksum_algorithm::sha1), "abc") ==
+        "a9993e364706816aba3e25717850c26c9cd0d89d");
   CHECK(hex_of(hasher(checksum_algorithm::sha256), "") ==
         "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
   CHECK(checksum_base64(checksum_algorithm::crc32, {}) == "AAAAAA==");
@@ -111,7 +125,8 @@ TEST_CASE("hasher fed in pieces equals hasher fed at once", "[protocol]") {
     hasher whole(a);
     whole.update(std::string_view(s));
     hasher pieces(a);
-    for (std::size_t i = 0; i < s.size(); i += 333) pieces.update(std::string_view(s).substr(i, 333));
+    for (std::size_t i = 0; i < s.size(); i += 333)
+      pieces.update(std::string_view(s).substr(i, 333));
     CHECK(whole.finish() == pieces.finish());
   }
 }
@@ -119,7 +134,8 @@ TEST_CASE("hasher fed in pieces equals hasher fed at once", "[protocol]") {
 TEST_CASE("checksum algorithm names round-trip", "[protocol]") {
   for (auto a : kAllChecksumAlgorithms) {
     CHECK(parse_checksum_algorithm(algorithm_name(a)) == a);
-    if (a != checksum_algorithm::md5) CHECK(checksum_from_header_name(checksum_header_name(a)) == a);
+    if (a != checksum_algorithm::md5)
+      CHECK(checksum_from_header_name(checksum_header_name(a)) == a);
   }
   CHECK(parse_checksum_algorithm("crc64nvme") == checksum_algorithm::crc64nvme);
   CHECK(checksum_from_header_name("X-Amz-Checksum-CRC32") == checksum_algorithm::crc32);
@@ -136,7 +152,8 @@ TEST_CASE("base64 round-trips and rejects non-canonical input", "[protocol]") {
   }
   CHECK(base64_encode(as_bytes("foobar")) == "Zm9vYmFy");
   CHECK(base64_encode(as_bytes("fo")) == "Zm8=");
-  for (const char* bad : {"Zm8", "Zm8==", "Z===", "Zm9=Zm8=", "Zm 8", "Zm9\n", "Zm9v!", "Zm9=", "Zg=="}) {
+  for (const char* bad :
+       {"Zm8", "Zm8==", "Z===", "Zm9=Zm8=", "Zm 8", "Zm9\n", "Zm9v!", "Zm9=", "Zg=="}) {
     INFO(bad);
     if (std::string_view(bad) == "Zg==") {
       CHECK(base64_decode(bad));  // canonical "f"
@@ -164,7 +181,8 @@ TEST_CASE("HMAC-SHA256 matches RFC 4231 test case 2", "[protocol]") {
   CHECK_FALSE(constant_time_equal("abc", "ab"));
 }
 
-TEST_CASE("multipart ETag and composite checksum hash the concatenated part digests", "[protocol]") {
+TEST_CASE("multipart ETag and composite checksum hash the concatenated part digests",
+          "[protocol]") {
   std::vector<bytes> md5s;
   std::string concatenated;
   for (const char* part : {"part one", "part two"}) {

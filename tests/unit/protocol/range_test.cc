@@ -1,6 +1,7 @@
+#include "kvgate/protocol/range.h"
+
 #include <catch2/catch.hpp>
 
-#include "kvgate/protocol/range.h"
 #include "protocol/result_printing.h"
 
 using namespace kvgate::protocol;
@@ -14,9 +15,10 @@ TEST_CASE("Range header parses the three S3 forms", "[protocol]") {
 }
 
 TEST_CASE("malformed, multi-range and non-byte ranges are ignored like S3", "[protocol]") {
-  for (const char* h : {"", "bytes=", "bytes=-", "bytes=a-b", "bytes=1-a", "bytes=0-1,3-4", "items=0-9",
-                        "bytes 0-9", "Bytes=0-9", "bytes=9-0", "bytes=+1-2", "bytes=0x10-",
-                        "bytes=99999999999999999999999-", "bytes=1 -2", "bytes=--5"}) {
+  for (const char* h :
+       {"", "bytes=", "bytes=-", "bytes=a-b", "bytes=1-a", "bytes=0-1,3-4", "items=0-9",
+        "bytes 0-9", "Bytes=0-9", "bytes=9-0", "bytes=+1-2", "bytes=0x10-",
+        "bytes=99999999999999999999999-", "bytes=1 -2", "bytes=--5"}) {
     INFO(h);
     CHECK(parse_range(h) == range_spec{no_range{}});
   }
@@ -35,8 +37,8 @@ TEST_CASE("resolve clamps, handles suffixes and reports unsatisfiable ranges", "
       {closed_range{0, 9}, 100, true, {0, 10, true}},
       {closed_range{90, 200}, 100, true, {90, 10, true}},  // end past EOF clamped
       {closed_range{99, 99}, 100, true, {99, 1, true}},
-      {closed_range{100, 200}, 100, false, {}},            // start at EOF
-      {closed_range{0, 0}, 0, false, {}},                  // empty object
+      {closed_range{100, 200}, 100, false, {}},  // start at EOF
+      {closed_range{0, 0}, 0, false, {}},        // empty object
       {open_range{0}, 100, true, {0, 100, true}},
       {open_range{40}, 100, true, {40, 60, true}},
       {open_range{100}, 100, false, {}},

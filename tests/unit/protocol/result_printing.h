@@ -10,7 +10,8 @@ namespace Catch {
 template <class T>
 struct StringMaker<boost::system::result<T, std::error_code>> {
   static std::string convert(const boost::system::result<T, std::error_code>& r) {
-    return r.has_value() ? std::string("result{value}") : "result{error: " + r.error().message() + "}";
+    return r.has_value() ? std::string("result{value}")
+                         : "result{error: " + r.error().message() + "}";
   }
 };
 }  // namespace Catch

@@ -1,8 +1,7 @@
-#include <catch2/catch.hpp>
-
-#include <set>
-
 #include "kvgate/protocol/s3_error.h"
+
+#include <catch2/catch.hpp>
+#include <set>
 
 using namespace kvgate::protocol;
 
@@ -61,7 +60,8 @@ TEST_CASE("error XML has the exact S3 layout", "[protocol]") {
 }
 
 TEST_CASE("error XML escapes markup in every field", "[protocol]") {
-  const auto xml = render_error_xml(s3_error::invalid_argument, "a<b & \"c\"", "/bkt/<x>&y", "id&<");
+  const auto xml =
+      render_error_xml(s3_error::invalid_argument, "a<b & \"c\"", "/bkt/<x>&y", "id&<");
   CHECK(xml.find("<Message>a&lt;b &amp; \"c\"</Message>") != std::string::npos);
   CHECK(xml.find("<Resource>/bkt/&lt;x&gt;&amp;y</Resource>") != std::string::npos);
   CHECK(xml.find("<RequestId>id&amp;&lt;</RequestId>") != std::string::npos);
@@ -73,7 +73,8 @@ TEST_CASE("protocol errors map to the S3 errors clients expect", "[protocol]") {
   CHECK(to_s3_error(protocol_errc::request_time_too_skewed) == s3_error::request_time_too_skewed);
   CHECK(to_s3_error(protocol_errc::request_expired) == s3_error::request_expired);
   CHECK(to_s3_error(protocol_errc::invalid_range) == s3_error::invalid_range);
-  CHECK(to_s3_error(protocol_errc::auth_header_malformed) == s3_error::authorization_header_malformed);
+  CHECK(to_s3_error(protocol_errc::auth_header_malformed) ==
+        s3_error::authorization_header_malformed);
   CHECK(to_s3_error(make_error_code(protocol_errc::incomplete_body)) == s3_error::incomplete_body);
   CHECK(to_s3_error(std::make_error_code(std::errc::io_error)) == s3_error::internal_error);
 }

@@ -1,8 +1,9 @@
 // SigV2 against the examples of the AWS "Signing and authenticating REST
 // requests (signature version 2)" page.
+#include "kvgate/protocol/sigv2.h"
+
 #include <catch2/catch.hpp>
 
-#include "kvgate/protocol/sigv2.h"
 #include "protocol/result_printing.h"
 
 using namespace kvgate::protocol;
@@ -29,12 +30,14 @@ TEST_CASE("SigV2 GET and PUT examples produce the published signatures", "[proto
         "MyyxeRY7whkBe+bq8fHCL/2kKUg=");
 }
 
-TEST_CASE("SigV2 header auth verifies with the clock and rejects skew and tampering", "[protocol]") {
+TEST_CASE("SigV2 header auth verifies with the clock and rejects skew and tampering",
+          "[protocol]") {
   const query_params none;
   const std::vector<header_field> headers = {{"Host", "johnsmith.s3.amazonaws.com"},
                                              {"Date", "Tue, 27 Mar 2007 19:36:42 +0000"}};
   const request_view get{"GET", "/johnsmith/photos/puppy.jpg", &none, headers};
-  const auto auth = parse_sigv2_authorization("AWS AKIAIOSFODNN7EXAMPLE:bWq2s1WEIj+Ydj0vQ697zp+IXMU=");
+  const auto auth =
+      parse_sigv2_authorization("AWS AKIAIOSFODNN7EXAMPLE:bWq2s1WEIj+Ydj0vQ697zp+IXMU=");
   REQUIRE(auth.has_value());
   CHECK(auth->access_key == "AKIAIOSFODNN7EXAMPLE");
   const auto t = parse_http_date("Tue, 27 Mar 2007 19:36:42 GMT").value();
@@ -43,8 +46,10 @@ TEST_CASE("SigV2 header auth verifies with the clock and rejects skew and tamper
         protocol_errc::request_time_too_skewed);
   CHECK(verify_sigv2_header(get, *auth, "other", t).error() == protocol_errc::signature_mismatch);
   CHECK(parse_sigv2_authorization("AWS nocolon").error() == protocol_errc::auth_header_malformed);
-  CHECK(parse_sigv2_authorization("AWS4-HMAC-SHA256 x").error() == protocol_errc::unsupported_auth_algorithm);
-  CHECK(parse_sigv2_authorization("AWS AK:not*base64").error() == protocol_errc::bad_signature_format);
+  CHECK(parse_sigv2_authorization("AWS4-HMAC-SHA256 x").error() ==
+        protocol_errc::unsupported_auth_algorithm);
+  CHECK(parse_sigv2_authorization("AWS AK:not*base64").error() ==
+        protocol_errc::bad_signature_format);
 }
 
 TEST_CASE("SigV2 amz headers and sub-resources are canonicalised", "[protocol]") {
@@ -56,15 +61,17 @@ TEST_CASE("SigV2 amz headers and sub-resources are canonicalised", "[protocol]")
                                              {"x-amz-date", "Tue, 27 Mar 2007 19:36:42 +0000"}};
   const request_view r{"PUT", "/bkt/key", &q, headers};
   CHECK(sigv2_string_to_sign(r, "") ==
-        "PUT\nmd5==\n\n\nx-amz-date:Tue, 27 Mar 2007 19:36:42 +0000\nx-amz-meta-a:one\nx-amz-meta-b:two,three\n"
+        "PUT\nmd5==\n\n\nx-amz-date:Tue, 27 Mar 2007 19:36:42 "
+        "+0000\nx-amz-meta-a:one\nx-amz-meta-b:two,three\n"
         "/bkt/key?acl&partNumber=2&uploadId=abc");
   CHECK(is_sigv2_subresource("response-content-type"));
   CHECK_FALSE(is_sigv2_subresource("prefix"));
 }
 
 TEST_CASE("SigV2 presigned query matches the AWS example and expires", "[protocol]") {
-  const auto q = parse_query("AWSAccessKeyId=AKIAIOSFODNN7EXAMPLE&Expires=1175139620&Signature="
-                             "NpgCjnDzrM%2BWFzoENXmpNDUsSn8%3D")
+  const auto q = parse_query(
+                     "AWSAccessKeyId=AKIAIOSFODNN7EXAMPLE&Expires=1175139620&Signature="
+                     "NpgCjnDzrM%2BWFzoENXmpNDUsSn8%3D")
                      .value();
   REQUIRE(has_sigv2_query_auth(q));
   const auto p = parse_sigv2_presigned(q);
@@ -72,10 +79,11 @@ TEST_CASE("SigV2 presigned query matches the AWS example and expires", "[protoco
   CHECK(p->signature == "NpgCjnDzrM+WFzoENXmpNDUsSn8=");
   const std::vector<header_field> headers = {{"Host", "johnsmith.s3.amazonaws.com"}};
   const request_view r{"GET", "/johnsmith/photos/puppy.jpg", &q, headers};
-  CHECK(sigv2_string_to_sign(r, p->expires_text) == "GET\n\n\n1175139620\n/johnsmith/photos/puppy.jpg");
+  CHECK(sigv2_string_to_sign(r, p->expires_text) ==
+        "GET\n\n\n1175139620\n/johnsmith/photos/puppy.jpg");
   CHECK(verify_sigv2_presigned(r, *p, kSecret, p->expires - std::chrono::seconds(10)).has_value());
   CHECK(verify_sigv2_presigned(r, *p, kSecret, p->expires + std::chrono::seconds(1)).error() ==
         protocol_errc::request_expired);
-  CHECK(parse_sigv2_presigned(parse_query("AWSAccessKeyId=A&Expires=x&Signature=AAAA").value()).error() ==
-        protocol_errc::query_auth_malformed);
+  CHECK(parse_sigv2_presigned(parse_query("AWSAccessKeyId=A&Expires=x&Signature=AAAA").value())
+            .error() == protocol_errc::query_auth_malformed);
 }

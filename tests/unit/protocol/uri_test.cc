@@ -1,6 +1,7 @@
+#include "kvgate/protocol/uri.h"
+
 #include <catch2/catch.hpp>
 
-#include "kvgate/protocol/uri.h"
 #include "protocol/result_printing.h"
 
 using namespace kvgate::protocol;

@@ -171,9 +171,9 @@ class faulty_disk final : public disk, public std::enable_shared_from_this<fault
   // One non-durable directory-entry change.
   struct entry_change {
     enum class kind { created_file, made_dir, renamed, removed } what;
-    std::string path;       // the created/made/removed path, or the rename source
-    std::string to;         // rename destination
-    std::string parked;     // graveyard path of the removed or replaced entry
+    std::string path;                        // the created/made/removed path, or the rename source
+    std::string to;                          // rename destination
+    std::string parked;                      // graveyard path of the removed or replaced entry
     std::vector<std::string> unsynced_dirs;  // directories still to sync
   };
 

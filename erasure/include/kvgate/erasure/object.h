@@ -32,10 +32,10 @@ struct object_attrs {
 };
 
 struct part_info {
-  int number = 0;          // S3 part number 1..10000
+  int number = 0;  // S3 part number 1..10000
   std::uint64_t size = 0;
-  std::string etag;        // quoted hex MD5 as the gateway computed it, e.g. "\"abc...\""
-  s3_checksum checksum;    // per-part checksum, if any
+  std::string etag;      // quoted hex MD5 as the gateway computed it, e.g. "\"abc...\""
+  s3_checksum checksum;  // per-part checksum, if any
   std::int64_t mtime_ns = 0;
 };
 
@@ -43,11 +43,11 @@ struct object_info {
   std::string bucket;
   std::string key;
   std::uint64_t size = 0;
-  std::string etag;            // quoted; "\"<md5>\"" or "\"<md5>-N\"" for multipart
-  std::int64_t mtime_ns = 0;   // Unix time, nanoseconds
-  std::string data_id;         // 32 hex chars; identifies this version's bytes
+  std::string etag;           // quoted; "\"<md5>\"" or "\"<md5>-N\"" for multipart
+  std::int64_t mtime_ns = 0;  // Unix time, nanoseconds
+  std::string data_id;        // 32 hex chars; identifies this version's bytes
   object_attrs attrs;
-  s3_checksum checksum;        // whole-object checksum, if any
+  s3_checksum checksum;          // whole-object checksum, if any
   std::vector<part_info> parts;  // empty for single-part objects
   bool multipart = false;
 };
@@ -69,8 +69,8 @@ struct bucket_info {
 // Preconditions evaluated atomically with the commit of a PUT or
 // CompleteMultipartUpload (under the key's lock).
 struct commit_conditions {
-  bool if_none_match_star = false;        // fail if the key exists
-  std::optional<std::string> if_match;    // fail unless the current ETag equals this (quoted)
+  bool if_none_match_star = false;      // fail if the key exists
+  std::optional<std::string> if_match;  // fail unless the current ETag equals this (quoted)
 };
 
 struct list_params {

@@ -24,23 +24,23 @@ enum class errc {
   invalid_bucket_name,
   object_not_found,
   upload_not_found,
-  invalid_part,          // a completed part does not exist or its ETag differs
-  invalid_part_order,    // part numbers not strictly ascending
-  entity_too_small,      // a non-last part is below the minimum part size
-  precondition_failed,   // If-Match / If-None-Match on commit
-  invalid_argument,      // a caller broke a documented precondition
+  invalid_part,         // a completed part does not exist or its ETag differs
+  invalid_part_order,   // part numbers not strictly ascending
+  entity_too_small,     // a non-last part is below the minimum part size
+  precondition_failed,  // If-Match / If-None-Match on commit
+  invalid_argument,     // a caller broke a documented precondition
   key_too_long,
   too_many_parts,
-  write_quorum_lost,     // fewer disks than the write quorum accepted the write
-  read_quorum_lost,      // more than m shards of a stripe are unreadable
-  corrupt,               // on-disk data failed validation (magic, trailer, checksum)
-  disk_offline,          // the disk was taken out after an I/O or fsync error
-  unformatted_disk,      // a disk has no identity file
-  foreign_disk,          // a disk belongs to another deployment or set position
-  format_mismatch,       // identity files disagree in a way start-up cannot resolve
-  index_error,           // the ordered index (RocksDB) failed
-  short_body,            // the writer saw fewer bytes than the declared length
-  long_body,             // the writer saw more bytes than the declared length
+  write_quorum_lost,  // fewer disks than the write quorum accepted the write
+  read_quorum_lost,   // more than m shards of a stripe are unreadable
+  corrupt,            // on-disk data failed validation (magic, trailer, checksum)
+  disk_offline,       // the disk was taken out after an I/O or fsync error
+  unformatted_disk,   // a disk has no identity file
+  foreign_disk,       // a disk belongs to another deployment or set position
+  format_mismatch,    // identity files disagree in a way start-up cannot resolve
+  index_error,        // the ordered index (RocksDB) failed
+  short_body,         // the writer saw fewer bytes than the declared length
+  long_body,          // the writer saw more bytes than the declared length
   quota_exceeded,
   busy,
 };
@@ -51,7 +51,9 @@ inline std::error_code make_error_code(errc e) noexcept {
   return {static_cast<int>(e), erasure_category()};
 }
 
-inline std::error_code errno_code(int e) noexcept { return {e, std::generic_category()}; }
+inline std::error_code errno_code(int e) noexcept {
+  return {e, std::generic_category()};
+}
 
 }  // namespace kvgate::erasure
 

@@ -47,15 +47,15 @@ struct store_options {
   // Alternatively, ready-made disks (tests inject faulty_disk here). When
   // non-empty, disk_paths is ignored.
   std::vector<std::shared_ptr<disk>> disks;
-  int parity = -1;                          // -1: default_parity(disk count)
-  std::size_t block_size = 128 * 1024;      // shard block; power of two, 64 KiB..1 MiB
-  std::size_t inline_limit = 128 * 1024;    // objects up to this size live in the manifests
-  std::filesystem::path index_dir;          // empty: <first disk>/.kvgate/index
+  int parity = -1;                        // -1: default_parity(disk count)
+  std::size_t block_size = 128 * 1024;    // shard block; power of two, 64 KiB..1 MiB
+  std::size_t inline_limit = 128 * 1024;  // objects up to this size live in the manifests
+  std::filesystem::path index_dir;        // empty: <first disk>/.kvgate/index
   std::size_t manifest_cache_entries = 65536;
-  std::size_t io_threads = 0;               // 0: one per disk
-  bool background_heal = true;              // drain the heal queue in a background thread
-  std::function<std::int64_t()> clock_ns;   // empty: system_clock
-  crash_hook on_crash_point;                // tests only
+  std::size_t io_threads = 0;              // 0: one per disk
+  bool background_heal = true;             // drain the heal queue in a background thread
+  std::function<std::int64_t()> clock_ns;  // empty: system_clock
+  crash_hook on_crash_point;               // tests only
 };
 
 // Receives an object's bytes in order, then commits them atomically.
@@ -181,8 +181,7 @@ class store {
   [[nodiscard]] virtual result<std::unique_ptr<put_writer>> begin_put(std::string_view bucket,
                                                                       std::string_view key,
                                                                       put_options options) = 0;
-  [[nodiscard]] virtual result<object_info> head(std::string_view bucket,
-                                                 std::string_view key) = 0;
+  [[nodiscard]] virtual result<object_info> head(std::string_view bucket, std::string_view key) = 0;
   // range must lie within the object (the gateway clamps); empty = whole object.
   [[nodiscard]] virtual result<std::unique_ptr<object_reader>> open_read(
       std::string_view bucket, std::string_view key, std::optional<byte_range> range) = 0;
@@ -193,16 +192,15 @@ class store {
 
   // Multipart uploads.
   [[nodiscard]] virtual result<upload_info> create_upload(std::string_view bucket,
-                                                          std::string_view key,
-                                                          object_attrs attrs,
+                                                          std::string_view key, object_attrs attrs,
                                                           std::string checksum_algorithm,
                                                           std::string checksum_type) = 0;
   [[nodiscard]] virtual result<upload_info> get_upload(std::string_view bucket,
                                                        std::string_view key,
                                                        std::string_view upload_id) = 0;
   [[nodiscard]] virtual result<std::unique_ptr<part_writer>> begin_part(
-      std::string_view bucket, std::string_view key, std::string_view upload_id,
-      int part_number, std::optional<std::uint64_t> size) = 0;
+      std::string_view bucket, std::string_view key, std::string_view upload_id, int part_number,
+      std::optional<std::uint64_t> size) = 0;
   [[nodiscard]] virtual result<list_parts_result> list_parts(std::string_view bucket,
                                                              std::string_view key,
                                                              std::string_view upload_id,
@@ -226,8 +224,8 @@ class store {
   [[nodiscard]] virtual result<object_health> heal_object(std::string_view bucket,
                                                           std::string_view key) = 0;
   // Heals every object of a bucket (empty = all buckets).
-  [[nodiscard]] virtual result<std::vector<object_health>> heal_all(std::string_view bucket,
-                                                                    const progress_fn& progress) = 0;
+  [[nodiscard]] virtual result<std::vector<object_health>> heal_all(
+      std::string_view bucket, const progress_fn& progress) = 0;
   // Verifies without repairing.
   [[nodiscard]] virtual result<object_health> verify_object(std::string_view bucket,
                                                             std::string_view key) = 0;
