@@ -217,6 +217,27 @@ class ObjectTests(unittest.TestCase):
         r = sig.request(GW, "GET", "/objs/pn", query=[("partNumber", "2")])
         self.assertEqual(r.status, 416)
 
+    def test_part_number_on_multipart_object(self):
+        part1, part2 = os.urandom(5 * 1024 * 1024), os.urandom(1234)
+        up = self.s3.create_multipart_upload(Bucket="objs", Key="mp")["UploadId"]
+        e1 = self.s3.upload_part(Bucket="objs", Key="mp", UploadId=up, PartNumber=1, Body=part1)["ETag"]
+        e2 = self.s3.upload_part(Bucket="objs", Key="mp", UploadId=up, PartNumber=2, Body=part2)["ETag"]
+        self.s3.complete_multipart_upload(Bucket="objs", Key="mp", UploadId=up, MultipartUpload={
+            "Parts": [{"PartNumber": 1, "ETag": e1}, {"PartNumber": 2, "ETag": e2}]})
+        total = len(part1) + len(part2)
+        r = sig.request(GW, "GET", "/objs/mp", query=[("partNumber", "2")])
+        self.assertEqual(r.status, 206)
+        self.assertEqual(r.body, part2)
+        self.assertEqual(r.headers["content-range"], f"bytes {len(part1)}-{total - 1}/{total}")
+        self.assertEqual(r.headers["x-amz-mp-parts-count"], "2")
+        r = sig.request(GW, "HEAD", "/objs/mp", query=[("partNumber", "1")])
+        self.assertEqual((r.status, r.headers["content-length"]), (206, str(len(part1))))
+        r = sig.request(GW, "GET", "/objs/mp", query=[("partNumber", "3")])
+        self.assertEqual(r.status, 416)
+        got = self.s3.get_object(Bucket="objs", Key="mp", Range="bytes=5242870-5242889")["Body"].read()
+        self.assertEqual(got, (part1 + part2)[5242870:5242890])
+        self.assertEqual(self.s3.get_object(Bucket="objs", Key="mp")["Body"].read(), part1 + part2)
+
     def test_read_conditionals(self):
         data = b"conditional body"
         etag = self.s3.put_object(Bucket="objs", Key="cond", Body=data)["ETag"]
