@@ -14,7 +14,7 @@ import s3_gateway  # noqa: E402
 import s3_signing as sig  # noqa: E402
 
 from botocore.config import Config  # noqa: E402
-from botocore.exceptions import ClientError, MissingDependencyException  # noqa: E402
+from botocore.exceptions import ClientError, FlexibleChecksumError, MissingDependencyException  # noqa: E402
 
 GW = None
 
@@ -263,10 +263,12 @@ class ObjectTests(unittest.TestCase):
                     self.assertEqual(r.headers.get("etag"), etag)
 
     def test_put_if_none_match_star(self):
-        self.s3.put_object(Bucket="objs", Key="once", Body=b"first", IfNoneMatch="*")
-        with self.assertRaises(ClientError) as e:
-            self.s3.put_object(Bucket="objs", Key="once", Body=b"second", IfNoneMatch="*")
-        self.assertEqual(status_of(e.exception), 412)
+        # Raw requests: Debian's botocore predates the IfNoneMatch parameter.
+        r = sig.request(GW, "PUT", "/objs/once", headers={"if-none-match": "*"}, body=b"first")
+        self.assertEqual(r.status, 200)
+        r = sig.request(GW, "PUT", "/objs/once", headers={"if-none-match": "*"}, body=b"second")
+        self.assertEqual(r.status, 412)
+        self.assertIn(b"PreconditionFailed", r.body)
         self.assertEqual(self.s3.get_object(Bucket="objs", Key="once")["Body"].read(), b"first")
 
     def test_put_if_match(self):
@@ -302,8 +304,8 @@ class ObjectTests(unittest.TestCase):
         for alg in ("CRC32", "CRC32C", "SHA1", "SHA256", "CRC64NVME"):
             try:
                 put = self.s3.put_object(Bucket="objs", Key=f"alg/{alg}", Body=data, ChecksumAlgorithm=alg)
-            except MissingDependencyException:
-                continue  # CRC32C/CRC64NVME need botocore[crt]; the unit tests cover them
+            except (MissingDependencyException, FlexibleChecksumError):
+                continue  # older botocore / no botocore[crt]: the unit tests cover these
             self.assertIn("Checksum" + alg, put)
             self.assertEqual(self.s3.get_object(Bucket="objs", Key=f"alg/{alg}")["Body"].read(), data)
 
