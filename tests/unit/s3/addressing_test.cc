@@ -1,7 +1,6 @@
 #include "kvgate/s3/addressing.h"
 
 #include <catch2/catch.hpp>
-
 #include <string>
 #include <vector>
 
@@ -31,7 +30,8 @@ TEST_CASE("bucket-only and service paths have no key", "[s3][addressing]") {
   CHECK(s->bucket.empty());
 }
 
-TEST_CASE("virtual-hosted request takes the bucket from Host with or without port", "[s3][addressing]") {
+TEST_CASE("virtual-hosted request takes the bucket from Host with or without port",
+          "[s3][addressing]") {
   const std::vector<std::string> domains{"s3.local", "127.0.0.1"};
   CHECK(bucket_from_host("bkt.s3.local", domains) == "bkt");
   CHECK(bucket_from_host("bkt.s3.local:9000", domains) == "bkt");

@@ -1,18 +1,16 @@
 #include "kvgate/s3/body_pipeline.h"
 
-#include "kvgate/protocol/digest.h"
-#include "kvgate/protocol/encoding.h"
-#include "kvgate/protocol/sigv4_chunk.h"
-
+#include <algorithm>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
-
 #include <catch2/catch.hpp>
-
-#include <algorithm>
 #include <cstring>
 #include <string>
+
+#include "kvgate/protocol/digest.h"
+#include "kvgate/protocol/encoding.h"
+#include "kvgate/protocol/sigv4_chunk.h"
 
 namespace asio = boost::asio;
 namespace http = boost::beast::http;
@@ -35,11 +33,12 @@ class fake_context final : public kvgate::gateway::request_context {
     pos_ += n;
     co_return n;
   }
-  asio::awaitable<kvgate::gateway::result<void>> async_write_head(http::response_header<>,
-                                                                  std::optional<std::uint64_t>) override {
+  asio::awaitable<kvgate::gateway::result<void>> async_write_head(
+      http::response_header<>, std::optional<std::uint64_t>) override {
     co_return kvgate::gateway::result<void>();
   }
-  asio::awaitable<kvgate::gateway::result<void>> async_write_body(std::span<const std::byte>) override {
+  asio::awaitable<kvgate::gateway::result<void>> async_write_body(
+      std::span<const std::byte>) override {
     co_return kvgate::gateway::result<void>();
   }
   asio::awaitable<kvgate::gateway::result<void>> async_finish() override {
@@ -63,8 +62,8 @@ struct pipeline_outcome {
 };
 
 // Plans, streams and finishes a body like PutObject does.
-pipeline_outcome run_pipeline(const http::request_header<>& h, const s3_request& req, std::string body,
-                              std::size_t step) {
+pipeline_outcome run_pipeline(const http::request_header<>& h, const s3_request& req,
+                              std::string body, std::size_t step) {
   pipeline_outcome out;
   auto plan = plan_body(req, h, body.size());
   if (!plan) {
@@ -73,28 +72,31 @@ pipeline_outcome run_pipeline(const http::request_header<>& h, const s3_request&
   }
   fake_context ctx(h, std::move(body), step);
   asio::io_context io;
-  asio::co_spawn(io, [&]() -> asio::awaitable<void> {
-    body_pipeline pipeline(ctx, req, *plan, 64 * 1024);
-    body_digests digests(*plan);
-    for (;;) {
-      auto chunk = co_await pipeline.async_next();
-      if (!chunk) {
-        out.failure = chunk.error();
-        co_return;
-      }
-      if (chunk->empty()) break;
-      digests.update(*chunk);
-      out.payload.append(reinterpret_cast<const char*>(chunk->data()), chunk->size());
-    }
-    digests.finish();
-    auto checksum = pipeline.finish(digests);
-    if (!checksum) {
-      out.failure = checksum.error();
-      co_return;
-    }
-    out.checksum = *checksum;
-    out.md5_hex = kvgate::protocol::hex_encode(digests.md5());
-  }, asio::detached);
+  asio::co_spawn(
+      io,
+      [&]() -> asio::awaitable<void> {
+        body_pipeline pipeline(ctx, req, *plan, 64 * 1024);
+        body_digests digests(*plan);
+        for (;;) {
+          auto chunk = co_await pipeline.async_next();
+          if (!chunk) {
+            out.failure = chunk.error();
+            co_return;
+          }
+          if (chunk->empty()) break;
+          digests.update(*chunk);
+          out.payload.append(reinterpret_cast<const char*>(chunk->data()), chunk->size());
+        }
+        digests.finish();
+        auto checksum = pipeline.finish(digests);
+        if (!checksum) {
+          out.failure = checksum.error();
+          co_return;
+        }
+        out.checksum = *checksum;
+        out.md5_hex = kvgate::protocol::hex_encode(digests.md5());
+      },
+      asio::detached);
   io.run();
   return out;
 }
@@ -141,7 +143,8 @@ TEST_CASE("a hex payload hash that differs from the body is a SHA-256 mismatch",
   CHECK(bad.failure->error == s3_error::x_amz_content_sha256_mismatch);
 }
 
-TEST_CASE("Content-MD5 is validated: malformed is InvalidDigest, wrong is BadDigest", "[s3][body]") {
+TEST_CASE("Content-MD5 is validated: malformed is InvalidDigest, wrong is BadDigest",
+          "[s3][body]") {
   const auto body = pattern(500);
   http::request_header<> h;
   h.set("content-md5", "not base64");
@@ -149,20 +152,21 @@ TEST_CASE("Content-MD5 is validated: malformed is InvalidDigest, wrong is BadDig
   REQUIRE(malformed.failure);
   CHECK(malformed.failure->error == s3_error::invalid_digest);
   h.set("content-md5", kvgate::protocol::checksum_base64(kvgate::protocol::checksum_algorithm::md5,
-                                                          kvgate::protocol::as_bytes("x")));
+                                                         kvgate::protocol::as_bytes("x")));
   auto wrong = run_pipeline(h, s3_request{}, body, 100);
   REQUIRE(wrong.failure);
   CHECK(wrong.failure->error == s3_error::bad_digest);
   h.set("content-md5", kvgate::protocol::checksum_base64(kvgate::protocol::checksum_algorithm::md5,
-                                                          kvgate::protocol::as_bytes(body)));
+                                                         kvgate::protocol::as_bytes(body)));
   CHECK_FALSE(run_pipeline(h, s3_request{}, body, 100).failure);
 }
 
 TEST_CASE("x-amz-checksum headers are validated and returned for storage", "[s3][body]") {
   using kvgate::protocol::checksum_algorithm;
   const auto body = pattern(3000);
-  for (auto alg : {checksum_algorithm::crc32, checksum_algorithm::crc32c, checksum_algorithm::crc64nvme,
-                   checksum_algorithm::sha1, checksum_algorithm::sha256}) {
+  for (auto alg :
+       {checksum_algorithm::crc32, checksum_algorithm::crc32c, checksum_algorithm::crc64nvme,
+        checksum_algorithm::sha1, checksum_algorithm::sha256}) {
     http::request_header<> h;
     const auto value = kvgate::protocol::checksum_base64(alg, kvgate::protocol::as_bytes(body));
     h.set(kvgate::protocol::checksum_header_name(alg), value);
@@ -179,7 +183,8 @@ TEST_CASE("x-amz-checksum headers are validated and returned for storage", "[s3]
   }
 }
 
-TEST_CASE("malformed or duplicate checksum headers are InvalidRequest before the body", "[s3][body]") {
+TEST_CASE("malformed or duplicate checksum headers are InvalidRequest before the body",
+          "[s3][body]") {
   http::request_header<> h;
   h.set("x-amz-checksum-crc32", "AAAA");  // 3 bytes, CRC32 needs 4
   auto short_value = plan_body(s3_request{}, h, 10);
@@ -201,7 +206,8 @@ TEST_CASE("malformed or duplicate checksum headers are InvalidRequest before the
 TEST_CASE("unsigned-trailer aws-chunked bodies decode and check the trailing CRC32", "[s3][body]") {
   using kvgate::protocol::checksum_algorithm;
   const auto data = pattern(150'000);
-  const auto crc = kvgate::protocol::checksum_base64(checksum_algorithm::crc32, kvgate::protocol::as_bytes(data));
+  const auto crc = kvgate::protocol::checksum_base64(checksum_algorithm::crc32,
+                                                     kvgate::protocol::as_bytes(data));
   auto encode = [&](const std::string& trailer_value) {
     std::string b;
     for (std::size_t i = 0; i < data.size(); i += 65536) {
@@ -224,8 +230,10 @@ TEST_CASE("unsigned-trailer aws-chunked bodies decode and check the trailing CRC
     CHECK(ok.payload == data);
     CHECK(ok.checksum.value == crc);
   }
-  auto bad = run_pipeline(h, req, encode(kvgate::protocol::checksum_base64(
-                                      checksum_algorithm::crc32, kvgate::protocol::as_bytes("x"))), 5000);
+  auto bad = run_pipeline(h, req,
+                          encode(kvgate::protocol::checksum_base64(
+                              checksum_algorithm::crc32, kvgate::protocol::as_bytes("x"))),
+                          5000);
   REQUIRE(bad.failure);
   CHECK(bad.failure->error == s3_error::bad_digest);
 }
@@ -235,7 +243,8 @@ TEST_CASE("signed aws-chunked bodies verify every chunk signature", "[s3][body]"
   auto req = sigv4_request(std::string(kvgate::protocol::kStreamingSignedPayload));
   const auto& s = *req.sigv4;
   auto encode = [&](bool corrupt) {
-    kvgate::protocol::sigv4_chunk_chain chain(s.key, s.amz_date, s.credential.scope(), s.seed_signature);
+    kvgate::protocol::sigv4_chunk_chain chain(s.key, s.amz_date, s.credential.scope(),
+                                              s.seed_signature);
     std::string b;
     for (std::size_t i = 0; i <= data.size(); i += 40'000) {
       const auto piece = data.substr(i, 40'000);
@@ -248,7 +257,8 @@ TEST_CASE("signed aws-chunked bodies verify every chunk signature", "[s3][body]"
       if (piece.empty()) break;
     }
     if (data.size() % 40'000 != 0) {
-      b += "0;chunk-signature=" + chain.sign_chunk(kvgate::protocol::sha256(std::string_view())) + "\r\n\r\n";
+      b += "0;chunk-signature=" + chain.sign_chunk(kvgate::protocol::sha256(std::string_view())) +
+           "\r\n\r\n";
     }
     return b;
   };

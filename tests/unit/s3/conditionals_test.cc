@@ -43,7 +43,8 @@ TEST_CASE("If-Match true overrides a failing If-Unmodified-Since", "[s3][conditi
   CHECK(evaluate_read_conditions(h, kEtag, kModified) == condition_outcome::proceed);
 }
 
-TEST_CASE("If-None-Match match is not modified and overrides If-Modified-Since", "[s3][conditionals]") {
+TEST_CASE("If-None-Match match is not modified and overrides If-Modified-Since",
+          "[s3][conditionals]") {
   conditional_headers h;
   h.if_none_match = "\"abc\"";
   CHECK(evaluate_read_conditions(h, kEtag, kModified) == condition_outcome::not_modified);
@@ -69,7 +70,8 @@ TEST_CASE("If-Match failure takes precedence over If-None-Match", "[s3][conditio
   CHECK(evaluate_read_conditions(h, kEtag, kModified) == condition_outcome::precondition_failed);
 }
 
-TEST_CASE("If-Range honours the range only for the current strong ETag or date", "[s3][conditionals]") {
+TEST_CASE("If-Range honours the range only for the current strong ETag or date",
+          "[s3][conditionals]") {
   CHECK(if_range_holds("\"abc\"", kEtag, kModified));
   CHECK_FALSE(if_range_holds("\"old\"", kEtag, kModified));
   CHECK_FALSE(if_range_holds("W/\"abc\"", kEtag, kModified));

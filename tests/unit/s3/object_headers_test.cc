@@ -1,10 +1,10 @@
 #include "kvgate/s3/object_headers.h"
-#include "kvgate/s3/storage_errors.h"
+
+#include <catch2/catch.hpp>
 
 #include "kvgate/erasure/result.h"
 #include "kvgate/gateway/errc.h"
-
-#include <catch2/catch.hpp>
+#include "kvgate/s3/storage_errors.h"
 
 namespace http = boost::beast::http;
 using namespace kvgate::s3;
@@ -45,7 +45,8 @@ TEST_CASE("stored attributes come back as headers and response-* overrides win",
   info.mtime_ns = 1369353600LL * 1'000'000'000;  // Fri, 24 May 2013 00:00:00 GMT
   info.attrs.content_type = "text/plain";
   info.attrs.user_metadata = {{"color", "Blue"}};
-  auto q = kvgate::protocol::parse_query("response-content-type=application%2Fjson&response-cache-control=max-age%3D5");
+  auto q = kvgate::protocol::parse_query(
+      "response-content-type=application%2Fjson&response-cache-control=max-age%3D5");
   REQUIRE(q.has_value());
   http::fields out;
   set_object_headers(out, info, *q);
@@ -89,7 +90,8 @@ TEST_CASE("storage conditions map to S3 errors in one table", "[s3][errors]") {
 
 TEST_CASE("every engine condition maps to a non-success S3 error", "[s3][errors]") {
   for (int i = 1; i <= static_cast<int>(kvgate::erasure::errc::busy); ++i) {
-    const auto e = s3_error_for(kvgate::erasure::make_error_code(static_cast<kvgate::erasure::errc>(i)));
+    const auto e =
+        s3_error_for(kvgate::erasure::make_error_code(static_cast<kvgate::erasure::errc>(i)));
     CHECK(kvgate::protocol::http_status(e) >= 400);
   }
 }

@@ -1,6 +1,6 @@
-#include "kvgate/s3/operation.h"
-
 #include <catch2/catch.hpp>
+
+#include "kvgate/s3/operation.h"
 
 using kvgate::s3::operation;
 using kvgate::s3::route;
@@ -39,7 +39,8 @@ TEST_CASE("service, bucket and object requests route to their operations", "[s3]
 TEST_CASE("multipart sub-resources route to the multipart operations", "[s3][router]") {
   CHECK(route_of("POST", true, true, "uploads") == operation::create_multipart_upload);
   CHECK(route_of("PUT", true, true, "partNumber=1&uploadId=u") == operation::upload_part);
-  CHECK(route_of("PUT", true, true, "partNumber=1&uploadId=u", true) == operation::upload_part_copy);
+  CHECK(route_of("PUT", true, true, "partNumber=1&uploadId=u", true) ==
+        operation::upload_part_copy);
   CHECK(route_of("POST", true, true, "uploadId=u") == operation::complete_multipart_upload);
   CHECK(route_of("DELETE", true, true, "uploadId=u") == operation::abort_multipart_upload);
   CHECK(route_of("GET", true, true, "uploadId=u") == operation::list_parts);

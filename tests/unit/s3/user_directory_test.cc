@@ -53,9 +53,15 @@ TEST_CASE("users file errors name the problem", "[s3][users]") {
   const credentials root{"root", "s"};
   CHECK_FALSE(user_directory::parse(root, "[[user]]\nsecret_key = \"x\"\n", "f").has_value());
   CHECK_FALSE(user_directory::parse(root, "[[user]]\naccess_key = \"a\"\n", "f").has_value());
-  CHECK_FALSE(user_directory::parse(root, "[[user]]\naccess_key = \"a\"\nsecret_key = \"x\"\nadmin = true\n", "f").has_value());
-  CHECK_FALSE(user_directory::parse(root, "[[user]]\naccess_key = \"a\"\nsecret_key = \"x\"\nread = \"b\"\n", "f").has_value());
-  CHECK_FALSE(user_directory::parse(root, "[[user]]\naccess_key = \"root\"\nsecret_key = \"x\"\n", "f").has_value());
+  CHECK_FALSE(user_directory::parse(
+                  root, "[[user]]\naccess_key = \"a\"\nsecret_key = \"x\"\nadmin = true\n", "f")
+                  .has_value());
+  CHECK_FALSE(user_directory::parse(
+                  root, "[[user]]\naccess_key = \"a\"\nsecret_key = \"x\"\nread = \"b\"\n", "f")
+                  .has_value());
+  CHECK_FALSE(
+      user_directory::parse(root, "[[user]]\naccess_key = \"root\"\nsecret_key = \"x\"\n", "f")
+          .has_value());
   CHECK_FALSE(user_directory::parse(root, "users = 1\n", "f").has_value());
   auto bad = user_directory::parse(root, "[[user]\n", "f.toml");
   REQUIRE_FALSE(bad.has_value());
