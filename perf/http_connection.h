@@ -83,7 +83,8 @@ class http_connection {
   // Sends `head` (request line, headers, blank line) and `body`, then reads
   // the whole response. `head_request` tells that the response has no body
   // whatever its Content-Length says.
-  result<http_response_info> exchange(std::string_view head, std::span<const char> body, bool head_request) {
+  result<http_response_info> exchange(std::string_view head, std::span<const char> body,
+                                      bool head_request) {
     if (auto r = send_all(head, body.empty() ? 0 : MSG_MORE); !r) return r.error();
     if (!body.empty())
       if (auto r = send_all(std::string_view(body.data(), body.size()), 0); !r) return r.error();
@@ -127,7 +128,8 @@ class http_connection {
 
   static std::string_view trim(std::string_view v) {
     while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
-    while (!v.empty() && (v.back() == ' ' || v.back() == '\t' || v.back() == '\r')) v.remove_suffix(1);
+    while (!v.empty() && (v.back() == ' ' || v.back() == '\t' || v.back() == '\r'))
+      v.remove_suffix(1);
     return v;
   }
 
@@ -175,7 +177,8 @@ class http_connection {
       }
     }
     const bool ok = info.status >= 200 && info.status < 300;
-    const std::size_t want = head_request || info.status == 204 || info.status == 304 ? 0 : length.value_or(0);
+    const std::size_t want =
+        head_request || info.status == 204 || info.status == 304 ? 0 : length.value_or(0);
     if (!length && !head_request && info.status != 204 && info.status != 304)
       return std::make_error_code(std::errc::not_supported);  // close-delimited body
     std::size_t got = std::min(already, want);
@@ -185,7 +188,8 @@ class http_connection {
       if (!n) return n.error();
       const std::size_t used = std::min(*n, want - got);
       if (!ok && info.error_body.size() < kErrorBodyKeep)
-        info.error_body.append(buf_.data(), std::min(used, kErrorBodyKeep - info.error_body.size()));
+        info.error_body.append(buf_.data(),
+                               std::min(used, kErrorBodyKeep - info.error_body.size()));
       got += used;
     }
     info.body_bytes = got;

@@ -67,7 +67,9 @@ struct connection_tally {
 class request_builder {
  public:
   request_builder(const load_options& o, std::optional<proto::signing_credentials> credentials)
-      : options_(o), credentials_(std::move(credentials)), host_(fmt::format("{}:{}", o.host, o.port)) {}
+      : options_(o),
+        credentials_(std::move(credentials)),
+        host_(fmt::format("{}:{}", o.host, o.port)) {}
 
   proto::result<std::string> head_for(std::size_t index) const {
     const auto& o = options_;
@@ -84,11 +86,14 @@ class request_builder {
     std::string head = fmt::format("{} {} HTTP/1.1\r\nhost: {}\r\n", method, path, host_);
     if (has_body) head += fmt::format("content-length: {}\r\n", o.size);
     if (credentials_) {
-      proto::request_to_sign req{method, path, {}, {{"host", host_}}, std::string(proto::kUnsignedPayload)};
-      auto now = std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
+      proto::request_to_sign req{
+          method, path, {}, {{"host", host_}}, std::string(proto::kUnsignedPayload)};
+      auto now =
+          std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
       auto signed_req = proto::sign_request(*credentials_, req, now);
       if (!signed_req) return signed_req.error();
-      for (const auto& h : signed_req->added_headers) head += fmt::format("{}: {}\r\n", h.name, h.value);
+      for (const auto& h : signed_req->added_headers)
+        head += fmt::format("{}: {}\r\n", h.name, h.value);
     }
     head += "\r\n";
     return head;
@@ -100,11 +105,13 @@ class request_builder {
   std::string host_;
 };
 
-void run_connection(const load_options& o, const request_builder& builder, const std::vector<char>& body,
-                    std::atomic<std::size_t>& next, bench_clock::time_point deadline, connection_tally& tally) {
+void run_connection(const load_options& o, const request_builder& builder,
+                    const std::vector<char>& body, std::atomic<std::size_t>& next,
+                    bench_clock::time_point deadline, connection_tally& tally) {
   std::optional<perf::http_connection> conn;
   const bool is_head = o.op == "head";
-  const std::span<const char> payload = o.op == "put" ? std::span<const char>(body) : std::span<const char>();
+  const std::span<const char> payload =
+      o.op == "put" ? std::span<const char>(body) : std::span<const char>();
   for (;;) {
     const std::size_t index = next.fetch_add(1);
     if (index >= o.max_requests || bench_clock::now() >= deadline) break;
@@ -153,13 +160,16 @@ double percentile(const std::vector<double>& sorted, double p) {
   return sorted[std::min(i, sorted.size() - 1)];
 }
 
-bool is_loopback(const std::string& host) { return host.starts_with("127."); }
+bool is_loopback(const std::string& host) {
+  return host.starts_with("127.");
+}
 
 }  // namespace
 
 int main(int argc, char** argv) {
   load_options o;
-  CLI::App app{"HTTP load generator for kvgate (and nginx baselines): keep-alive connections, bounded runs"};
+  CLI::App app{
+      "HTTP load generator for kvgate (and nginx baselines): keep-alive connections, bounded runs"};
   app.add_option("--host", o.host, "IPv4 loopback address of the server");
   app.add_option("--port", o.port, "server port")->required();
   app.add_option("--op", o.op, "get, put, head or create-bucket")
@@ -195,17 +205,20 @@ int main(int argc, char** argv) {
   }
   const request_builder builder(o, credentials);
   std::vector<char> body(o.op == "put" ? o.size : 0);
-  for (std::size_t i = 0; i < body.size(); ++i) body[i] = static_cast<char>((i * 2654435761u) >> 13);
+  for (std::size_t i = 0; i < body.size(); ++i)
+    body[i] = static_cast<char>((i * 2654435761u) >> 13);
 
   std::atomic<std::size_t> next{0};
   std::vector<connection_tally> tallies(o.connections);
   const double cpu_start = perf::cpu_seconds();
   const auto start = bench_clock::now();
-  const auto deadline = start + std::chrono::duration_cast<bench_clock::duration>(std::chrono::duration<double>(o.seconds));
+  const auto deadline = start + std::chrono::duration_cast<bench_clock::duration>(
+                                    std::chrono::duration<double>(o.seconds));
   {
     std::vector<std::jthread> threads;
     for (std::size_t c = 0; c < o.connections; ++c)
-      threads.emplace_back([&, c] { run_connection(o, builder, body, next, deadline, tallies[c]); });
+      threads.emplace_back(
+          [&, c] { run_connection(o, builder, body, next, deadline, tallies[c]); });
   }
   const double elapsed = std::chrono::duration<double>(bench_clock::now() - start).count();
   const double client_cpu = perf::cpu_seconds() - cpu_start;
@@ -220,7 +233,8 @@ int main(int argc, char** argv) {
   }
   std::sort(total.latency_ms.begin(), total.latency_ms.end());
   const double mib_s = elapsed > 0 ? static_cast<double>(total.bytes) / elapsed / (1 << 20) : 0;
-  const double req_s = elapsed > 0 ? static_cast<double>(total.requests - total.errors) / elapsed : 0;
+  const double req_s =
+      elapsed > 0 ? static_cast<double>(total.requests - total.errors) / elapsed : 0;
 
   if (o.json) {
     nlohmann::json j{{"op", o.op},
@@ -239,8 +253,8 @@ int main(int argc, char** argv) {
     fmt::print("{}\n", j.dump());
   } else {
     perf::report_table table;
-    table.section(fmt::format("{} x{} connections, {} requests ({} errors) in {:.2f} s", o.op, o.connections,
-                              total.requests, total.errors, elapsed));
+    table.section(fmt::format("{} x{} connections, {} requests ({} errors) in {:.2f} s", o.op,
+                              o.connections, total.requests, total.errors, elapsed));
     table.add("throughput", mib_s, "MiB/s");
     table.add("requests", req_s, "req/s");
     table.add("latency p50", percentile(total.latency_ms, 0.50), "ms");
