@@ -1,6 +1,8 @@
 #include "engine_admin.h"
 
 #include <fmt/format.h>
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -26,6 +28,9 @@ void admin_fail(std::string_view verb, std::string_view message, int code) {
 
 std::unique_ptr<erasure::store> open_store_or_fail(const admin_target& target,
                                                    std::string_view verb) {
+  // Engine log lines go to stderr: stdout carries the verb's result (--json).
+  spdlog::set_default_logger(std::make_shared<spdlog::logger>(
+      "kvgate", std::make_shared<spdlog::sinks::stderr_sink_mt>()));
   gateway::config_layer flags;
   if (!target.data.empty()) flags.emplace("data", gateway::config_value{target.data, "--data"});
   if (!target.config.empty())
