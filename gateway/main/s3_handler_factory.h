@@ -3,16 +3,15 @@
 // never changes for that.
 #pragma once
 
+#include <boost/asio/thread_pool.hpp>
+#include <boost/system/result.hpp>
+#include <memory>
+#include <string>
+
 #include "kvgate/gateway/config.h"
 #include "kvgate/gateway/dev_credentials.h"
 #include "kvgate/gateway/request_handler.h"
 #include "kvgate/gateway/server_hooks.h"
-
-#include <boost/asio/thread_pool.hpp>
-#include <boost/system/result.hpp>
-
-#include <memory>
-#include <string>
 
 namespace kvgate::cli {
 

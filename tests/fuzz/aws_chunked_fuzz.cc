@@ -47,11 +47,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const aws_chunked_limits limits{256, 1024};
   auto decoder = mode == aws_chunked_mode::unsigned_trailer
                      ? aws_chunked_decoder(length, limits)
-                     : aws_chunked_decoder(mode,
-                                           sigv4_chunk_chain(derive_signing_key("secret", "20130524", "r", "s3"),
-                                                             "20130524T000000Z", "20130524/r/s3/aws4_request",
-                                                             std::string(64, '0')),
-                                           length, limits);
+                     : aws_chunked_decoder(
+                           mode,
+                           sigv4_chunk_chain(derive_signing_key("secret", "20130524", "r", "s3"),
+                                             "20130524T000000Z", "20130524/r/s3/aws4_request",
+                                             std::string(64, '0')),
+                           length, limits);
   std::uint64_t total = 0;
   std::size_t start = 0;
   for (std::size_t end : cuts) {

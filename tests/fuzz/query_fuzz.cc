@@ -13,7 +13,8 @@ using namespace kvgate::protocol;
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view input(reinterpret_cast<const char*>(data), size);
   const auto target = split_target(input);
-  if (target.path.size() + target.query.size() + (target.has_query ? 1 : 0) != input.size()) std::abort();
+  if (target.path.size() + target.query.size() + (target.has_query ? 1 : 0) != input.size())
+    std::abort();
 
   if (auto decoded = percent_decode(target.path)) {
     for (auto slash : {slash_encoding::keep, slash_encoding::encode}) {

@@ -18,7 +18,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const auto r = resolve(spec, object_size);
   if (!r) return 0;
   if (r->partial) {
-    if (r->length == 0 || r->offset >= object_size || r->length > object_size - r->offset) std::abort();
+    if (r->length == 0 || r->offset >= object_size || r->length > object_size - r->offset)
+      std::abort();
     (void)content_range(*r, object_size);
   } else if (r->offset != 0 || r->length != object_size) {
     std::abort();

@@ -27,7 +27,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (request->objects.empty() || request->objects.size() > kMaxDeleteObjects) std::abort();
     delete_result_document doc;
     doc.quiet = request->quiet;
-    for (const auto& target : request->objects) doc.deleted.push_back({target.key, target.version_id});
+    for (const auto& target : request->objects)
+      doc.deleted.push_back({target.key, target.version_id});
     if (render_delete_result(doc).empty()) std::abort();
   } else if (request.error().category() != xml_category()) {
     std::abort();

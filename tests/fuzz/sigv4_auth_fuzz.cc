@@ -36,8 +36,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
   if (auto query = parse_query(input)) {
     const request_view qreq{"GET", "/bkt/key", &*query, headers};
-    if (auto p4 = parse_sigv4_presigned(*query)) (void)verify_sigv4_presigned(qreq, *p4, "secret", now);
-    if (auto p2 = parse_sigv2_presigned(*query)) (void)verify_sigv2_presigned(qreq, *p2, "secret", now);
+    if (auto p4 = parse_sigv4_presigned(*query))
+      (void)verify_sigv4_presigned(qreq, *p4, "secret", now);
+    if (auto p2 = parse_sigv2_presigned(*query))
+      (void)verify_sigv2_presigned(qreq, *p2, "secret", now);
     (void)sigv2_string_to_sign(qreq, "0");
   }
   return 0;

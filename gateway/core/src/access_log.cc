@@ -1,8 +1,9 @@
 #include "access_log.h"
 
-#include <nlohmann/json.hpp>
 #include <spdlog/sinks/basic_file_sink.h>
 #include <spdlog/sinks/stdout_sinks.h>
+
+#include <nlohmann/json.hpp>
 
 namespace kvgate::gateway {
 
@@ -26,11 +27,10 @@ void access_log::write(const access_record& r) {
   if (!logger_) return;
   const auto ms = static_cast<double>(r.duration.count()) / 1000.0;
   if (style_ == access_log_style::json) {
-    nlohmann::json j = {{"remote", r.remote},      {"method", r.method},
-                        {"target", r.target},      {"status", r.status},
-                        {"bytes_in", r.bytes_in},  {"bytes_out", r.bytes_out},
-                        {"duration_ms", ms},       {"request_id", r.request_id},
-                        {"tls", r.tls}};
+    nlohmann::json j = {
+        {"remote", r.remote}, {"method", r.method},         {"target", r.target},
+        {"status", r.status}, {"bytes_in", r.bytes_in},     {"bytes_out", r.bytes_out},
+        {"duration_ms", ms},  {"request_id", r.request_id}, {"tls", r.tls}};
     logger_->info(j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
   } else {
     logger_->info("{} \"{} {}\" {} {} {} {:.3f}ms {}{}", r.remote, r.method, r.target, r.status,

@@ -3,8 +3,6 @@
 // Thread-safe (spdlog *_mt sinks).
 #pragma once
 
-#include "kvgate/gateway/config.h"
-
 #include <spdlog/logger.h>
 
 #include <chrono>
@@ -12,6 +10,8 @@
 #include <memory>
 #include <string>
 #include <string_view>
+
+#include "kvgate/gateway/config.h"
 
 namespace kvgate::gateway {
 

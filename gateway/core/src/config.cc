@@ -2,12 +2,12 @@
 // docs/configuration.md (which documents this table row by row).
 #include "kvgate/gateway/config.h"
 
-#include <boost/asio/ip/address.hpp>
 #include <fmt/format.h>
 #include <toml++/toml.h>
 
 #include <algorithm>
 #include <array>
+#include <boost/asio/ip/address.hpp>
 #include <charconv>
 #include <fstream>
 #include <limits>
@@ -20,16 +20,16 @@ constexpr std::string_view kDefaultDataRoot = "./kvgate-data";
 constexpr int kDefaultDiskCount = 6;
 
 constexpr std::array kOptions{
-    config_option{"listen", "KVGATE_LISTEN", "--listen", option_kind::string_list,
-                  "127.0.0.1:9000", "HTTP listen address HOST:PORT (repeatable)"},
+    config_option{"listen", "KVGATE_LISTEN", "--listen", option_kind::string_list, "127.0.0.1:9000",
+                  "HTTP listen address HOST:PORT (repeatable)"},
     config_option{"data", "KVGATE_DATA", "--data", option_kind::string_list,
                   "./kvgate-data/disk1..disk6", "data directory, one per disk (repeatable)"},
     config_option{"domain", "KVGATE_DOMAIN", "--domain", option_kind::string_list, "",
                   "base domain for virtual-hosted-style requests (repeatable)"},
     config_option{"config", "KVGATE_CONFIG", "--config", option_kind::string, "",
                   "TOML configuration file"},
-    config_option{"tls_listen", "KVGATE_TLS_LISTEN", "--tls-listen", option_kind::string_list,
-                  "", "HTTPS listen address HOST:PORT (repeatable)"},
+    config_option{"tls_listen", "KVGATE_TLS_LISTEN", "--tls-listen", option_kind::string_list, "",
+                  "HTTPS listen address HOST:PORT (repeatable)"},
     config_option{"tls_cert", "KVGATE_TLS_CERT", "--tls-cert", option_kind::string, "",
                   "PEM certificate chain for HTTPS (reloaded on SIGHUP)"},
     config_option{"tls_key", "KVGATE_TLS_KEY", "--tls-key", option_kind::string, "",
@@ -63,14 +63,14 @@ constexpr std::array kOptions{
     config_option{"body_drain_limit_bytes", "KVGATE_BODY_DRAIN_LIMIT_BYTES",
                   "--body-drain-limit-bytes", option_kind::bytes, "1048576",
                   "unread body drained to keep a connection alive; more closes it"},
-    config_option{"io_threads", "KVGATE_IO_THREADS", "--io-threads",
-                  option_kind::unsigned_integer, "number of cores", "network threads"},
+    config_option{"io_threads", "KVGATE_IO_THREADS", "--io-threads", option_kind::unsigned_integer,
+                  "number of cores", "network threads"},
     config_option{"blocking_threads", "KVGATE_BLOCKING_THREADS", "--blocking-threads",
                   option_kind::unsigned_integer, "2 x cores", "threads for blocking storage calls"},
     config_option{"log_level", "KVGATE_LOG_LEVEL", "--log-level", option_kind::string, "info",
                   "trace | debug | info | warn | error | critical | off"},
-    config_option{"access_log", "KVGATE_ACCESS_LOG", "--access-log", option_kind::string,
-                  "stderr", "off | stdout | stderr | FILE"},
+    config_option{"access_log", "KVGATE_ACCESS_LOG", "--access-log", option_kind::string, "stderr",
+                  "off | stdout | stderr | FILE"},
     config_option{"access_log_format", "KVGATE_ACCESS_LOG_FORMAT", "--access-log-format",
                   option_kind::string, "text", "text | json"},
 };
@@ -167,7 +167,9 @@ bool is_loopback_host(std::string_view host) {
   return !ec && addr.is_loopback();
 }
 
-std::span<const config_option> config_options() { return kOptions; }
+std::span<const config_option> config_options() {
+  return kOptions;
+}
 
 const config_option* find_config_option(std::string_view key) {
   for (const auto& o : kOptions) {
@@ -206,8 +208,7 @@ config_result<config_layer> layer_from_toml(std::string_view text, std::string_v
     parsed = toml::parse(text, origin);
   } catch (const toml::parse_error& err) {
     return config_error{"config", fmt::format("cannot parse configuration file {} (line {}): {}",
-                                              origin, err.source().begin.line,
-                                              err.description())};
+                                              origin, err.source().begin.line, err.description())};
   }
   config_layer layer;
   for (const auto& [k, node] : parsed) {
@@ -293,9 +294,9 @@ config_result<server_config> resolve_config(const config_layer& flags, const con
   }
   if (const auto* v = get("domain")) c.domains = v->values;
 
-  for (auto [key, field] : {std::pair{"tls_cert", &c.tls_cert_file},
-                            std::pair{"tls_key", &c.tls_key_file},
-                            std::pair{"credentials_file", &c.credentials_file}}) {
+  for (auto [key, field] :
+       {std::pair{"tls_cert", &c.tls_cert_file}, std::pair{"tls_key", &c.tls_key_file},
+        std::pair{"credentials_file", &c.credentials_file}}) {
     if (const auto* v = get(key)) {
       auto r = parse_single(*v, key);
       if (!r) return r.error();
@@ -348,7 +349,8 @@ config_result<server_config> resolve_config(const config_layer& flags, const con
     std::function<void(std::uint64_t)> set;
   };
   const numeric numerics[] = {
-      {"max_connections", 1, kU32, [&](auto n) { c.max_connections = static_cast<std::uint32_t>(n); }},
+      {"max_connections", 1, kU32,
+       [&](auto n) { c.max_connections = static_cast<std::uint32_t>(n); }},
       {"max_header_bytes", 1024, 1024 * 1024,
        [&](auto n) { c.max_header_bytes = static_cast<std::uint32_t>(n); }},
       {"max_inflight_requests", 1, kU32,
@@ -377,7 +379,7 @@ config_result<server_config> resolve_config(const config_layer& flags, const con
   if (const auto* v = get("log_level")) {
     auto r = parse_single(*v, "log_level");
     if (!r) return r.error();
-    static constexpr std::string_view kLevels[] = {"trace", "debug", "info",    "warn",
+    static constexpr std::string_view kLevels[] = {"trace", "debug",    "info", "warn",
                                                    "error", "critical", "off"};
     if (std::find(std::begin(kLevels), std::end(kLevels), *r) == std::end(kLevels)) {
       return invalid(*v, "log_level", fmt::format("\"{}\" is not a log level", *r));

@@ -19,8 +19,7 @@ constexpr std::size_t kAccessKeyLength = 20;
 constexpr std::size_t kSecretKeyLength = 40;
 
 // Empty when the random generator fails.
-std::optional<std::string> random_key(std::string_view alphabet,
-                                                           std::size_t length) {
+std::optional<std::string> random_key(std::string_view alphabet, std::size_t length) {
   std::string out;
   while (out.size() < length) {
     std::array<unsigned char, 64> bytes{};
@@ -65,8 +64,8 @@ boost::system::result<credentials, std::string> load_or_create_dev_credentials(
   }
   auto access = random_key("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", kAccessKeyLength);
   if (!access) return std::string("OpenSSL random generator failed");
-  auto secret = random_key(
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789", kSecretKeyLength);
+  auto secret = random_key("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789",
+                           kSecretKeyLength);
   if (!secret) return std::string("OpenSSL random generator failed");
   toml::table t{{"access_key", *access}, {"secret_key", *secret}};
   std::ostringstream text;

@@ -1,8 +1,7 @@
 #include "kvgate/gateway/http_server.h"
 
-#include "listener.h"
-#include "session_env.h"
-#include "tls.h"
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -14,11 +13,12 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <fmt/format.h>
-#include <spdlog/spdlog.h>
-
 #include <csignal>
 #include <thread>
+
+#include "listener.h"
+#include "session_env.h"
+#include "tls.h"
 
 namespace kvgate::gateway {
 
@@ -149,9 +149,13 @@ boost::system::result<std::unique_ptr<http_server>, std::string> http_server::cr
   return std::unique_ptr<http_server>(new http_server(std::move(s)));
 }
 
-asio::thread_pool& http_server::blocking_pool() noexcept { return state_->pool; }
+asio::thread_pool& http_server::blocking_pool() noexcept {
+  return state_->pool;
+}
 
-std::vector<std::string> http_server::urls() const { return state_->urls; }
+std::vector<std::string> http_server::urls() const {
+  return state_->urls;
+}
 
 void http_server::run(request_handler& handler, server_hooks hooks,
                       const std::function<void()>& on_listening) {

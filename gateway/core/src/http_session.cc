@@ -2,19 +2,19 @@
 // HTTP parser/serializer, once for plaintext and once for TLS streams.
 #include "http_session.h"
 
-#include "kvgate/gateway/errc.h"
+#include <spdlog/spdlog.h>
 
+#include <array>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
-#include <nlohmann/json.hpp>
-#include <spdlog/spdlog.h>
-
-#include <array>
 #include <ctime>
+#include <nlohmann/json.hpp>
+
+#include "kvgate/gateway/errc.h"
 
 namespace kvgate::gateway {
 namespace {
@@ -43,8 +43,8 @@ class session_request_context final : public request_context {
       : request_context(s.parser_->get().base(), std::move(id), s.remote_, s.is_tls()), s_(s) {
     const auto& req = s.parser_->get();
     is_head_ = req.method() == http::verb::head;
-    expect_continue_ = req.version() >= 11 &&
-                       beast::iequals(req[http::field::expect], "100-continue");
+    expect_continue_ =
+        req.version() >= 11 && beast::iequals(req[http::field::expect], "100-continue");
   }
 
   std::optional<std::uint64_t> content_length() const override {
@@ -319,7 +319,8 @@ class http_session final : public session_control,
     try {
       if (is_get && (path == "/health/live" || path == "/health/ready")) {
         const bool ok = path == "/health/live" || !env_.hooks.ready || env_.hooks.ready();
-        nlohmann::json j = {{"status", path == "/health/live" ? "live" : (ok ? "ready" : "not ready")}};
+        nlohmann::json j = {
+            {"status", path == "/health/live" ? "live" : (ok ? "ready" : "not ready")}};
         co_await async_respond(ctx, ok ? http::status::ok : http::status::service_unavailable,
                                "application/json", j.dump());
       } else if (overloaded_) {
@@ -416,8 +417,8 @@ class http_session final : public session_control,
   asio::awaitable<void> async_reply_early(transport_error e) {
     close_ = true;
     const std::string id = env_.ids.next();
-    error_response er = env_.hooks.render_error ? env_.hooks.render_error(e, id)
-                                                : default_render_error(e, id);
+    error_response er =
+        env_.hooks.render_error ? env_.hooks.render_error(e, id) : default_render_error(e, id);
     http::response<http::string_body> res{er.status, 11};
     decorate(res, id);
     res.set(http::field::content_type, er.content_type);

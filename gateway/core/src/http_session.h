@@ -8,15 +8,14 @@
 // shutdown can close it when idle.
 #pragma once
 
-#include "kvgate/gateway/admission.h"
-#include "session_env.h"
-
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
-
 #include <memory>
 #include <optional>
+
+#include "kvgate/gateway/admission.h"
+#include "session_env.h"
 
 namespace kvgate::gateway {
 

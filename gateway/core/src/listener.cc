@@ -1,13 +1,14 @@
 #include "listener.h"
 
-#include "http_session.h"
+#include <spdlog/spdlog.h>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <spdlog/spdlog.h>
+
+#include "http_session.h"
 
 namespace kvgate::gateway {
 

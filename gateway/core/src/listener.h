@@ -6,12 +6,12 @@
 // 10 ms to 1 s) instead of spinning. Ends when the acceptor is closed.
 #pragma once
 
-#include "session_env.h"
-#include "tls.h"
-
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+
+#include "session_env.h"
+#include "tls.h"
 
 namespace kvgate::gateway {
 

@@ -1,17 +1,20 @@
 #include "kvgate/gateway/server_hooks.h"
 
 #include <pugixml.hpp>
-
 #include <sstream>
 
 namespace kvgate::gateway {
 
 std::string_view default_error_code(transport_error e) noexcept {
   switch (e) {
-    case transport_error::header_too_large: return "RequestHeaderSectionTooLarge";
-    case transport_error::slow_down: return "SlowDown";
-    case transport_error::bad_request: return "BadRequest";
-    case transport_error::internal_error: return "InternalError";
+    case transport_error::header_too_large:
+      return "RequestHeaderSectionTooLarge";
+    case transport_error::slow_down:
+      return "SlowDown";
+    case transport_error::bad_request:
+      return "BadRequest";
+    case transport_error::internal_error:
+      return "InternalError";
   }
   return "InternalError";
 }
@@ -51,7 +54,8 @@ error_response default_render_error(transport_error e, std::string_view request_
     case transport_error::internal_error:
       break;
   }
-  return {status, "application/xml", render_s3_error_xml(default_error_code(e), message, request_id)};
+  return {status, "application/xml",
+          render_s3_error_xml(default_error_code(e), message, request_id)};
 }
 
 }  // namespace kvgate::gateway

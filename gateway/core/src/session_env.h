@@ -4,6 +4,8 @@
 // thread-safe.
 #pragma once
 
+#include <atomic>
+
 #include "access_log.h"
 #include "kvgate/gateway/admission.h"
 #include "kvgate/gateway/config.h"
@@ -11,8 +13,6 @@
 #include "kvgate/gateway/request_id.h"
 #include "kvgate/gateway/server_hooks.h"
 #include "session_registry.h"
-
-#include <atomic>
 
 namespace kvgate::gateway {
 

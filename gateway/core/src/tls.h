@@ -8,7 +8,6 @@
 
 #include <boost/asio/ssl/context.hpp>
 #include <boost/system/result.hpp>
-
 #include <filesystem>
 #include <memory>
 #include <mutex>

@@ -23,7 +23,8 @@ bool parse_fixed(std::string_view s, int& out) noexcept {
 }
 
 result<sys_seconds> make_time(int y, int mo, int d, int h, int mi, int s) noexcept {
-  const year_month_day ymd{year{y}, month{static_cast<unsigned>(mo)}, day{static_cast<unsigned>(d)}};
+  const year_month_day ymd{year{y}, month{static_cast<unsigned>(mo)},
+                           day{static_cast<unsigned>(d)}};
   if (!ymd.ok() || h > 23 || mi > 59 || s > 59) return protocol_errc::bad_amz_date;
   return sys_days{ymd} + hours{h} + minutes{mi} + seconds{s};
 }
@@ -33,8 +34,9 @@ result<sys_seconds> make_time(int y, int mo, int d, int h, int mi, int s) noexce
 result<sys_seconds> parse_amz_date(std::string_view t) {
   if (t.size() != 16 || t[8] != 'T' || t[15] != 'Z') return protocol_errc::bad_amz_date;
   int y, mo, d, h, mi, s;
-  if (!parse_fixed(t.substr(0, 4), y) || !parse_fixed(t.substr(4, 2), mo) || !parse_fixed(t.substr(6, 2), d) ||
-      !parse_fixed(t.substr(9, 2), h) || !parse_fixed(t.substr(11, 2), mi) || !parse_fixed(t.substr(13, 2), s)) {
+  if (!parse_fixed(t.substr(0, 4), y) || !parse_fixed(t.substr(4, 2), mo) ||
+      !parse_fixed(t.substr(6, 2), d) || !parse_fixed(t.substr(9, 2), h) ||
+      !parse_fixed(t.substr(11, 2), mi) || !parse_fixed(t.substr(13, 2), s)) {
     return protocol_errc::bad_amz_date;
   }
   return make_time(y, mo, d, h, mi, s);
@@ -52,7 +54,9 @@ std::string format_amz_date(sys_seconds t) {
   return buf;
 }
 
-std::string format_scope_date(sys_seconds t) { return format_amz_date(t).substr(0, 8); }
+std::string format_scope_date(sys_seconds t) {
+  return format_amz_date(t).substr(0, 8);
+}
 
 result<sys_seconds> parse_http_date(std::string_view t) {
   // "Fri, 24 May 2013 00:00:00 GMT": fixed layout, 29 characters.
@@ -71,7 +75,8 @@ result<sys_seconds> parse_http_date(std::string_view t) {
   }
   int y, d, h, mi, s;
   if (mo == 0 || !parse_fixed(t.substr(5, 2), d) || !parse_fixed(t.substr(12, 4), y) ||
-      !parse_fixed(t.substr(17, 2), h) || !parse_fixed(t.substr(20, 2), mi) || !parse_fixed(t.substr(23, 2), s)) {
+      !parse_fixed(t.substr(17, 2), h) || !parse_fixed(t.substr(20, 2), mi) ||
+      !parse_fixed(t.substr(23, 2), s)) {
     return protocol_errc::bad_amz_date;
   }
   return make_time(y, mo, d, h, mi, s);

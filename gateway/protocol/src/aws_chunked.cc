@@ -18,8 +18,9 @@ std::string_view trim(std::string_view s) noexcept {
 }
 
 bool is_lower_hex64(std::string_view s) noexcept {
-  return s.size() == 64 &&
-         std::all_of(s.begin(), s.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
+  return s.size() == 64 && std::all_of(s.begin(), s.end(), [](char c) {
+           return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+         });
 }
 
 sha256_digest to_digest(const bytes& b) {
@@ -37,11 +38,13 @@ std::optional<aws_chunked_mode> aws_chunked_mode_for(std::string_view content_sh
   return std::nullopt;
 }
 
-aws_chunked_decoder::aws_chunked_decoder(std::optional<std::uint64_t> decoded_length, aws_chunked_limits limits)
+aws_chunked_decoder::aws_chunked_decoder(std::optional<std::uint64_t> decoded_length,
+                                         aws_chunked_limits limits)
     : mode_(aws_chunked_mode::unsigned_trailer), decoded_length_(decoded_length), limits_(limits) {}
 
 aws_chunked_decoder::aws_chunked_decoder(aws_chunked_mode mode, sigv4_chunk_chain chain,
-                                         std::optional<std::uint64_t> decoded_length, aws_chunked_limits limits)
+                                         std::optional<std::uint64_t> decoded_length,
+                                         aws_chunked_limits limits)
     : mode_(mode), chain_(std::move(chain)), decoded_length_(decoded_length), limits_(limits) {}
 
 const trailer_field* aws_chunked_decoder::find_trailer(std::string_view name) const noexcept {
@@ -66,7 +69,8 @@ result<aws_chunked_decoder::step> aws_chunked_decoder::decode(byte_view input) {
       case state::done:
         return fail(protocol_errc::chunk_bad_framing).error();  // bytes after the end of the body
       case state::chunk_data: {
-        const std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(remaining_, input.size() - pos));
+        const std::size_t n =
+            static_cast<std::size_t>(std::min<std::uint64_t>(remaining_, input.size() - pos));
         const byte_view payload = input.subspan(pos, n);
         if (chunk_hash_) chunk_hash_->update(payload);
         remaining_ -= n;
@@ -76,7 +80,8 @@ result<aws_chunked_decoder::step> aws_chunked_decoder::decode(byte_view input) {
       }
       case state::chunk_crlf: {
         const char expected = crlf_seen_ == 0 ? '\r' : '\n';
-        if (static_cast<char>(input[pos++]) != expected) return fail(protocol_errc::chunk_bad_framing).error();
+        if (static_cast<char>(input[pos++]) != expected)
+          return fail(protocol_errc::chunk_bad_framing).error();
         if (++crlf_seen_ == 2) {
           if (auto r = on_chunk_end(); !r) return r.error();
         }
@@ -91,12 +96,14 @@ result<aws_chunked_decoder::step> aws_chunked_decoder::decode(byte_view input) {
         line_.append(begin, take);
         pos += take;
         const bool header = state_ == state::chunk_header;
-        if (header && line_.size() > limits_.max_chunk_header) return fail(protocol_errc::chunk_header_too_long).error();
+        if (header && line_.size() > limits_.max_chunk_header)
+          return fail(protocol_errc::chunk_header_too_long).error();
         if (!header && trailer_bytes_ + line_.size() > limits_.max_trailer) {
           return fail(protocol_errc::trailer_too_long).error();
         }
         if (!nl) break;
-        if (line_.size() < 2 || line_[line_.size() - 2] != '\r') return fail(protocol_errc::chunk_bad_framing).error();
+        if (line_.size() < 2 || line_[line_.size() - 2] != '\r')
+          return fail(protocol_errc::chunk_bad_framing).error();
         const std::string line = line_.substr(0, line_.size() - 2);
         trailer_bytes_ += header ? 0 : line_.size();
         line_.clear();
@@ -116,16 +123,21 @@ result<void> aws_chunked_decoder::on_header_line(std::string_view line) {
   std::uint64_t size = 0;
   for (char c : size_text) {
     int v;
-    if (c >= '0' && c <= '9') v = c - '0';
-    else if (c >= 'a' && c <= 'f') v = c - 'a' + 10;
-    else if (c >= 'A' && c <= 'F') v = c - 'A' + 10;
-    else return fail(protocol_errc::chunk_bad_hex);
+    if (c >= '0' && c <= '9')
+      v = c - '0';
+    else if (c >= 'a' && c <= 'f')
+      v = c - 'a' + 10;
+    else if (c >= 'A' && c <= 'F')
+      v = c - 'A' + 10;
+    else
+      return fail(protocol_errc::chunk_bad_hex);
     size = size << 4 | static_cast<std::uint64_t>(v);
   }
   if (is_signed()) {
     if (semi == std::string_view::npos) return fail(protocol_errc::chunk_bad_framing);
     const std::string_view ext = line.substr(semi + 1);
-    if (ext.substr(0, kSignaturePrefix.size()) != kSignaturePrefix) return fail(protocol_errc::chunk_bad_framing);
+    if (ext.substr(0, kSignaturePrefix.size()) != kSignaturePrefix)
+      return fail(protocol_errc::chunk_bad_framing);
     const std::string_view sig = ext.substr(kSignaturePrefix.size());
     if (!is_lower_hex64(sig)) return fail(protocol_errc::chunk_bad_framing);
     chunk_signature_.assign(sig);
@@ -133,7 +145,8 @@ result<void> aws_chunked_decoder::on_header_line(std::string_view line) {
   } else if (semi != std::string_view::npos) {
     return fail(protocol_errc::chunk_bad_framing);
   }
-  if (decoded_length_ && size > *decoded_length_ - decoded_) return fail(protocol_errc::body_too_long);
+  if (decoded_length_ && size > *decoded_length_ - decoded_)
+    return fail(protocol_errc::body_too_long);
   if (size == 0) {
     if (is_signed()) {
       if (!chain_->verify_chunk(sha256(byte_view{}), chunk_signature_)) {
@@ -164,7 +177,8 @@ result<void> aws_chunked_decoder::on_chunk_end() {
 result<void> aws_chunked_decoder::on_trailer_line(std::string_view line) {
   if (line.empty()) return on_trailer_end();
   if (mode_ == aws_chunked_mode::signed_payload) return fail(protocol_errc::chunk_bad_framing);
-  if (!trailer_signature_.empty()) return fail(protocol_errc::chunk_bad_framing);  // signature must be last
+  if (!trailer_signature_.empty())
+    return fail(protocol_errc::chunk_bad_framing);  // signature must be last
   const auto colon = line.find(':');
   if (colon == std::string_view::npos || colon == 0) return fail(protocol_errc::chunk_bad_framing);
   std::string name(trim(line.substr(0, colon)));
@@ -185,7 +199,8 @@ result<void> aws_chunked_decoder::on_trailer_end() {
   if (mode_ == aws_chunked_mode::signed_trailer) {
     if (trailer_signature_.empty()) return fail(protocol_errc::chunk_bad_framing);
     std::string canonical;
-    for (const auto& t : trailers_) canonical.append(t.name).append(":").append(t.value).append("\n");
+    for (const auto& t : trailers_)
+      canonical.append(t.name).append(":").append(t.value).append("\n");
     if (!chain_->verify_trailer(sha256(canonical), trailer_signature_)) {
       return fail(protocol_errc::chunk_signature_mismatch);
     }

@@ -23,13 +23,21 @@ constexpr std::array<algorithm_row, 6> kRows{{
     {checksum_algorithm::sha256, "SHA256", "x-amz-checksum-sha256", 32},
 }};
 
-const algorithm_row& row(checksum_algorithm a) noexcept { return kRows[static_cast<std::size_t>(a)]; }
+const algorithm_row& row(checksum_algorithm a) noexcept {
+  return kRows[static_cast<std::size_t>(a)];
+}
 
 }  // namespace
 
-std::string_view algorithm_name(checksum_algorithm a) noexcept { return row(a).name; }
-std::string_view checksum_header_name(checksum_algorithm a) noexcept { return row(a).header; }
-std::size_t digest_size(checksum_algorithm a) noexcept { return row(a).size; }
+std::string_view algorithm_name(checksum_algorithm a) noexcept {
+  return row(a).name;
+}
+std::string_view checksum_header_name(checksum_algorithm a) noexcept {
+  return row(a).header;
+}
+std::size_t digest_size(checksum_algorithm a) noexcept {
+  return row(a).size;
+}
 
 std::optional<checksum_algorithm> parse_checksum_algorithm(std::string_view name) noexcept {
   for (const auto& r : kRows) {

@@ -18,7 +18,9 @@ namespace {
 // variants) then pays a state-transition penalty on every instruction. The
 // codec measured a 6x slowdown of XXH3 (erasure/src/codec.cc); clear the state.
 #if defined(__x86_64__)
-__attribute__((target("avx"))) void zero_upper_avx_state() noexcept { _mm256_zeroupper(); }
+__attribute__((target("avx"))) void zero_upper_avx_state() noexcept {
+  _mm256_zeroupper();
+}
 void after_isal_call() noexcept {
   static const bool has_avx = __builtin_cpu_supports("avx") != 0;
   if (has_avx) zero_upper_avx_state();

@@ -36,10 +36,9 @@ std::uint64_t crc64nvme_update(std::uint64_t crc, byte_view data) noexcept {
     std::uint64_t word = 0;
     for (int i = 7; i >= 0; --i) word = word << 8 | p[i];  // little-endian load
     reg ^= word;
-    reg = kTables[7][reg & 0xff] ^ kTables[6][(reg >> 8) & 0xff] ^
-          kTables[5][(reg >> 16) & 0xff] ^ kTables[4][(reg >> 24) & 0xff] ^
-          kTables[3][(reg >> 32) & 0xff] ^ kTables[2][(reg >> 40) & 0xff] ^
-          kTables[1][(reg >> 48) & 0xff] ^ kTables[0][reg >> 56];
+    reg = kTables[7][reg & 0xff] ^ kTables[6][(reg >> 8) & 0xff] ^ kTables[5][(reg >> 16) & 0xff] ^
+          kTables[4][(reg >> 24) & 0xff] ^ kTables[3][(reg >> 32) & 0xff] ^
+          kTables[2][(reg >> 40) & 0xff] ^ kTables[1][(reg >> 48) & 0xff] ^ kTables[0][reg >> 56];
     p += 8;
     n -= 8;
   }

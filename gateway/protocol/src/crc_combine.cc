@@ -49,15 +49,18 @@ T crc_combine(T crc_a, T crc_b, std::uint64_t len_b, T reflected_poly) noexcept 
 
 }  // namespace
 
-std::uint32_t crc32_combine(std::uint32_t crc_a, std::uint32_t crc_b, std::uint64_t len_b) noexcept {
+std::uint32_t crc32_combine(std::uint32_t crc_a, std::uint32_t crc_b,
+                            std::uint64_t len_b) noexcept {
   return crc_combine<std::uint32_t>(crc_a, crc_b, len_b, 0xedb88320U);
 }
 
-std::uint32_t crc32c_combine(std::uint32_t crc_a, std::uint32_t crc_b, std::uint64_t len_b) noexcept {
+std::uint32_t crc32c_combine(std::uint32_t crc_a, std::uint32_t crc_b,
+                             std::uint64_t len_b) noexcept {
   return crc_combine<std::uint32_t>(crc_a, crc_b, len_b, 0x82f63b78U);
 }
 
-std::uint64_t crc64nvme_combine(std::uint64_t crc_a, std::uint64_t crc_b, std::uint64_t len_b) noexcept {
+std::uint64_t crc64nvme_combine(std::uint64_t crc_a, std::uint64_t crc_b,
+                                std::uint64_t len_b) noexcept {
   return crc_combine<std::uint64_t>(crc_a, crc_b, len_b, 0x9a6c9329ac4bc9b5ULL);
 }
 

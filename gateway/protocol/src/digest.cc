@@ -18,7 +18,9 @@ sha256_digest sha256(byte_view data) {
   return out;
 }
 
-std::string sha256_hex(std::string_view s) { return hex_encode(sha256(s)); }
+std::string sha256_hex(std::string_view s) {
+  return hex_encode(sha256(s));
+}
 
 sha256_digest hmac_sha256(byte_view key, byte_view data) {
   sha256_digest out{};

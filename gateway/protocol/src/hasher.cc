@@ -17,9 +17,12 @@ using evp_ctx_ptr = std::unique_ptr<EVP_MD_CTX, evp_ctx_free>;
 
 const EVP_MD* evp_md(checksum_algorithm a) noexcept {
   switch (a) {
-    case checksum_algorithm::md5: return EVP_md5();
-    case checksum_algorithm::sha1: return EVP_sha1();
-    default: return EVP_sha256();
+    case checksum_algorithm::md5:
+      return EVP_md5();
+    case checksum_algorithm::sha1:
+      return EVP_sha1();
+    default:
+      return EVP_sha256();
   }
 }
 
@@ -78,7 +81,8 @@ void hasher::update(byte_view data) {
       break;
     }
     default:
-      if (EVP_DigestUpdate(std::get<evp_ctx_ptr>(state_->value).get(), data.data(), data.size()) != 1) {
+      if (EVP_DigestUpdate(std::get<evp_ctx_ptr>(state_->value).get(), data.data(), data.size()) !=
+          1) {
         throw std::bad_alloc();
       }
   }
@@ -120,7 +124,8 @@ bytes digest_of_digests(checksum_algorithm a, std::span<const bytes> part_digest
 }
 
 std::string composite_checksum_base64(checksum_algorithm a, std::span<const bytes> part_digests) {
-  return base64_encode(digest_of_digests(a, part_digests)) + "-" + std::to_string(part_digests.size());
+  return base64_encode(digest_of_digests(a, part_digests)) + "-" +
+         std::to_string(part_digests.size());
 }
 
 }  // namespace kvgate::protocol

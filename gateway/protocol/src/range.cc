@@ -53,7 +53,9 @@ range_spec parse_range(std::string_view header) noexcept {
 result<resolved_range> resolve(const range_spec& spec, std::uint64_t object_size) noexcept {
   struct visitor {
     std::uint64_t size;
-    result<resolved_range> operator()(const no_range&) const { return resolved_range{0, size, false}; }
+    result<resolved_range> operator()(const no_range&) const {
+      return resolved_range{0, size, false};
+    }
     result<resolved_range> operator()(const closed_range& r) const {
       if (r.first >= size) return protocol_errc::invalid_range;
       const std::uint64_t last = r.last < size ? r.last : size - 1;

@@ -14,7 +14,8 @@ using enum s3_error;
 constexpr std::array kTable = std::to_array<s3_error_info>({
     {access_denied, 403, "AccessDenied", "Access Denied"},
     {account_problem, 403, "AccountProblem",
-     "There is a problem with your account that prevents the operation from completing successfully."},
+     "There is a problem with your account that prevents the operation from completing "
+     "successfully."},
     {authorization_header_malformed, 400, "AuthorizationHeaderMalformed",
      "The authorization header is malformed."},
     {authorization_query_parameters_error, 400, "AuthorizationQueryParametersError",
@@ -26,7 +27,8 @@ constexpr std::array kTable = std::to_array<s3_error_info>({
     {bucket_already_owned_by_you, 409, "BucketAlreadyOwnedByYou",
      "Your previous request to create the named bucket succeeded and you already own it."},
     {bucket_not_empty, 409, "BucketNotEmpty", "The bucket you tried to delete is not empty."},
-    {entity_too_large, 400, "EntityTooLarge", "Your proposed upload exceeds the maximum allowed object size."},
+    {entity_too_large, 400, "EntityTooLarge",
+     "Your proposed upload exceeds the maximum allowed object size."},
     {entity_too_small, 400, "EntityTooSmall",
      "Your proposed upload is smaller than the minimum allowed object size."},
     {expired_token, 400, "ExpiredToken", "The provided token has expired."},
@@ -37,14 +39,17 @@ constexpr std::array kTable = std::to_array<s3_error_info>({
      "The AWS Access Key Id you provided does not exist in our records."},
     {invalid_argument, 400, "InvalidArgument", "Invalid Argument"},
     {invalid_bucket_name, 400, "InvalidBucketName", "The specified bucket is not valid."},
-    {invalid_digest, 400, "InvalidDigest", "The Content-MD5 or checksum value you specified is not valid."},
+    {invalid_digest, 400, "InvalidDigest",
+     "The Content-MD5 or checksum value you specified is not valid."},
     {invalid_part, 400, "InvalidPart",
-     "One or more of the specified parts could not be found. The part may not have been uploaded, or "
+     "One or more of the specified parts could not be found. The part may not have been uploaded, "
+     "or "
      "the specified entity tag may not match the part's entity tag."},
     {invalid_part_order, 400, "InvalidPartOrder",
      "The list of parts was not in ascending order. Parts must be ordered by part number."},
     {invalid_range, 416, "InvalidRange", "The requested range is not satisfiable"},
-    {invalid_rdma_token, 400, "InvalidRdmaToken", "The RDMA transfer token is invalid or has expired."},
+    {invalid_rdma_token, 400, "InvalidRdmaToken",
+     "The RDMA transfer token is invalid or has expired."},
     {invalid_request, 400, "InvalidRequest", "Invalid Request"},
     {key_too_long, 400, "KeyTooLongError", "Your key is too long"},
     {malformed_xml, 400, "MalformedXML",
@@ -54,29 +59,35 @@ constexpr std::array kTable = std::to_array<s3_error_info>({
      "Your metadata headers exceed the maximum allowed metadata size."},
     {method_not_allowed, 405, "MethodNotAllowed",
      "The specified method is not allowed against this resource."},
-    {missing_content_length, 411, "MissingContentLength", "You must provide the Content-Length HTTP header."},
-    {missing_security_header, 400, "MissingSecurityHeader", "Your request is missing a required header."},
+    {missing_content_length, 411, "MissingContentLength",
+     "You must provide the Content-Length HTTP header."},
+    {missing_security_header, 400, "MissingSecurityHeader",
+     "Your request is missing a required header."},
     {no_such_bucket, 404, "NoSuchBucket", "The specified bucket does not exist"},
     {no_such_key, 404, "NoSuchKey", "The specified key does not exist."},
     {no_such_lifecycle_configuration, 404, "NoSuchLifecycleConfiguration",
      "The lifecycle configuration does not exist"},
     {no_such_upload, 404, "NoSuchUpload",
-     "The specified upload does not exist. The upload ID may be invalid, or the upload may have been "
+     "The specified upload does not exist. The upload ID may be invalid, or the upload may have "
+     "been "
      "aborted or completed."},
     {not_implemented, 501, "NotImplemented",
      "A header you provided implies functionality that is not implemented"},
     {not_modified, 304, "NotModified", "Not Modified"},
     {precondition_failed, 412, "PreconditionFailed",
      "At least one of the pre-conditions you specified did not hold"},
-    {quota_exceeded, 403, "QuotaExceeded", "The request would exceed the configured storage quota."},
+    {quota_exceeded, 403, "QuotaExceeded",
+     "The request would exceed the configured storage quota."},
     {request_expired, 403, "AccessDenied", "Request has expired"},
     {request_time_too_skewed, 403, "RequestTimeTooSkewed",
      "The difference between the request time and the server's time is too large."},
     {request_timeout, 400, "RequestTimeout",
-     "Your socket connection to the server was not read from or written to within the timeout period."},
+     "Your socket connection to the server was not read from or written to within the timeout "
+     "period."},
     {service_unavailable, 503, "ServiceUnavailable", "Please reduce your request rate."},
     {signature_does_not_match, 403, "SignatureDoesNotMatch",
-     "The request signature we calculated does not match the signature you provided. Check your key "
+     "The request signature we calculated does not match the signature you provided. Check your "
+     "key "
      "and signing method."},
     {slow_down, 503, "SlowDown", "Please reduce your request rate."},
     {x_amz_content_sha256_mismatch, 400, "XAmzContentSHA256Mismatch",
@@ -96,50 +107,74 @@ static_assert(table_in_enum_order(), "s3_error table rows must follow enumerator
 
 }  // namespace
 
-std::span<const s3_error_info> all_s3_errors() noexcept { return kTable; }
+std::span<const s3_error_info> all_s3_errors() noexcept {
+  return kTable;
+}
 
-const s3_error_info& info(s3_error e) noexcept { return kTable[static_cast<std::size_t>(e)]; }
+const s3_error_info& info(s3_error e) noexcept {
+  return kTable[static_cast<std::size_t>(e)];
+}
 
-bool has_error_body(s3_error e) noexcept { return e != not_modified; }
+bool has_error_body(s3_error e) noexcept {
+  return e != not_modified;
+}
 
 s3_error to_s3_error(protocol_errc e) noexcept {
   switch (e) {
-    case protocol_errc::ok: return internal_error;
-    case protocol_errc::bad_percent_encoding: return invalid_argument;
+    case protocol_errc::ok:
+      return internal_error;
+    case protocol_errc::bad_percent_encoding:
+      return invalid_argument;
     case protocol_errc::bad_base64:
-    case protocol_errc::bad_hex: return invalid_digest;
+    case protocol_errc::bad_hex:
+      return invalid_digest;
     case protocol_errc::auth_header_malformed:
     case protocol_errc::bad_credential_scope:
     case protocol_errc::missing_auth_field:
     case protocol_errc::bad_signature_format:
-    case protocol_errc::scope_date_mismatch: return authorization_header_malformed;
-    case protocol_errc::unsupported_auth_algorithm: return invalid_argument;
+    case protocol_errc::scope_date_mismatch:
+      return authorization_header_malformed;
+    case protocol_errc::unsupported_auth_algorithm:
+      return invalid_argument;
     case protocol_errc::query_auth_malformed:
-    case protocol_errc::expires_too_large: return authorization_query_parameters_error;
+    case protocol_errc::expires_too_large:
+      return authorization_query_parameters_error;
     case protocol_errc::bad_amz_date:
-    case protocol_errc::missing_date: return access_denied;
+    case protocol_errc::missing_date:
+      return access_denied;
     case protocol_errc::missing_signed_header:
-    case protocol_errc::host_not_signed: return signature_does_not_match;
-    case protocol_errc::missing_content_sha256: return invalid_request;
-    case protocol_errc::request_expired: return request_expired;
-    case protocol_errc::request_not_yet_valid: return access_denied;
-    case protocol_errc::request_time_too_skewed: return request_time_too_skewed;
+    case protocol_errc::host_not_signed:
+      return signature_does_not_match;
+    case protocol_errc::missing_content_sha256:
+      return invalid_request;
+    case protocol_errc::request_expired:
+      return request_expired;
+    case protocol_errc::request_not_yet_valid:
+      return access_denied;
+    case protocol_errc::request_time_too_skewed:
+      return request_time_too_skewed;
     case protocol_errc::signature_mismatch:
-    case protocol_errc::chunk_signature_mismatch: return signature_does_not_match;
+    case protocol_errc::chunk_signature_mismatch:
+      return signature_does_not_match;
     case protocol_errc::chunk_truncated:
-    case protocol_errc::incomplete_body: return incomplete_body;
+    case protocol_errc::incomplete_body:
+      return incomplete_body;
     case protocol_errc::chunk_bad_hex:
     case protocol_errc::chunk_bad_framing:
     case protocol_errc::chunk_header_too_long:
-    case protocol_errc::trailer_too_long: return invalid_request;
-    case protocol_errc::body_too_long: return invalid_request;
-    case protocol_errc::invalid_range: return invalid_range;
+    case protocol_errc::trailer_too_long:
+      return invalid_request;
+    case protocol_errc::body_too_long:
+      return invalid_request;
+    case protocol_errc::invalid_range:
+      return invalid_range;
   }
   return internal_error;
 }
 
 s3_error to_s3_error(const std::error_code& ec) noexcept {
-  if (ec.category() == protocol_category()) return to_s3_error(static_cast<protocol_errc>(ec.value()));
+  if (ec.category() == protocol_category())
+    return to_s3_error(static_cast<protocol_errc>(ec.value()));
   return internal_error;
 }
 

@@ -3,8 +3,8 @@
 
 namespace kvgate::protocol {
 
-signing_key signing_key_cache::get(std::string_view secret, std::string_view date, std::string_view region,
-                                   std::string_view service) {
+signing_key signing_key_cache::get(std::string_view secret, std::string_view date,
+                                   std::string_view region, std::string_view service) {
   std::string id;
   id.reserve(secret.size() + date.size() + region.size() + service.size() + 3);
   id.append(date).push_back('\0');

@@ -83,8 +83,8 @@ std::string canonical_resource(const request_view& r) {
   return out;
 }
 
-result<void> compare(const request_view& request, std::string_view date_line, std::string_view secret,
-                     std::string_view received) {
+result<void> compare(const request_view& request, std::string_view date_line,
+                     std::string_view secret, std::string_view received) {
   const std::string expected = sigv2_sign(secret, sigv2_string_to_sign(request, date_line));
   if (!constant_time_equal(expected, received)) return protocol_errc::signature_mismatch;
   return {};
@@ -123,7 +123,8 @@ result<sigv2_presigned> parse_sigv2_presigned(const query_params& query) {
   }
   std::from_chars(e.data(), e.data() + e.size(), seconds);
   if (!base64_decode(signature->value)) return protocol_errc::bad_signature_format;
-  return sigv2_presigned{access_key->value, sys_seconds{std::chrono::seconds{seconds}}, e, signature->value};
+  return sigv2_presigned{access_key->value, sys_seconds{std::chrono::seconds{seconds}}, e,
+                         signature->value};
 }
 
 bool is_sigv2_subresource(std::string_view name) noexcept {

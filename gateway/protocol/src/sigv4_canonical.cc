@@ -26,7 +26,8 @@ std::string canonical_query_string(const query_params& query, std::string_view s
   encoded.reserve(query.size());
   for (const auto& p : query) {
     if (!skip.empty() && p.name == skip) continue;
-    encoded.emplace_back(uri_encode(p.name, slash_encoding::encode), uri_encode(p.value, slash_encoding::encode));
+    encoded.emplace_back(uri_encode(p.name, slash_encoding::encode),
+                         uri_encode(p.value, slash_encoding::encode));
   }
   std::sort(encoded.begin(), encoded.end());
   std::string out;
@@ -37,8 +38,10 @@ std::string canonical_query_string(const query_params& query, std::string_view s
   return out;
 }
 
-result<std::string> canonical_request(const request_view& request, const std::vector<std::string>& signed_headers,
-                                      std::string_view payload_hash, std::string_view skip_query_param) {
+result<std::string> canonical_request(const request_view& request,
+                                      const std::vector<std::string>& signed_headers,
+                                      std::string_view payload_hash,
+                                      std::string_view skip_query_param) {
   std::string out;
   out.reserve(512);
   out.append(request.method).push_back('\n');
@@ -66,7 +69,8 @@ result<std::string> canonical_request(const request_view& request, const std::ve
   return out;
 }
 
-std::string string_to_sign(std::string_view amz_date, std::string_view scope, std::string_view canonical) {
+std::string string_to_sign(std::string_view amz_date, std::string_view scope,
+                           std::string_view canonical) {
   std::string out;
   out.reserve(128 + scope.size());
   out.append(kSigV4Algorithm).append("\n").append(amz_date).append("\n").append(scope).append("\n");
@@ -74,8 +78,8 @@ std::string string_to_sign(std::string_view amz_date, std::string_view scope, st
   return out;
 }
 
-signing_key derive_signing_key(std::string_view secret, std::string_view date, std::string_view region,
-                               std::string_view service) {
+signing_key derive_signing_key(std::string_view secret, std::string_view date,
+                               std::string_view region, std::string_view service) {
   const std::string k_secret = "AWS4" + std::string(secret);
   const auto k_date = hmac_sha256(as_bytes(k_secret), as_bytes(date));
   const auto k_region = hmac_sha256(k_date, as_bytes(region));

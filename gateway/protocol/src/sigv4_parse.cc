@@ -84,10 +84,14 @@ result<sigv4_authorization> parse_sigv4_authorization(std::string_view header) {
     const std::string_view key = field.substr(0, eq);
     const std::string_view value = field.substr(eq + 1);
     std::optional<std::string_view>* slot = nullptr;
-    if (key == "Credential") slot = &credential;
-    else if (key == "SignedHeaders") slot = &signed_headers;
-    else if (key == "Signature") slot = &signature;
-    else return protocol_errc::auth_header_malformed;
+    if (key == "Credential")
+      slot = &credential;
+    else if (key == "SignedHeaders")
+      slot = &signed_headers;
+    else if (key == "Signature")
+      slot = &signature;
+    else
+      return protocol_errc::auth_header_malformed;
     if (slot->has_value()) return protocol_errc::auth_header_malformed;  // duplicate field
     *slot = value;
   }
@@ -127,13 +131,14 @@ result<sigv4_presigned> parse_sigv4_presigned(const query_params& query) {
   }
   std::from_chars(e.data(), e.data() + e.size(), seconds);
   if (seconds == 0) return protocol_errc::query_auth_malformed;
-  if (seconds > static_cast<std::uint64_t>(kMaxPresignExpiry.count())) return protocol_errc::expires_too_large;
+  if (seconds > static_cast<std::uint64_t>(kMaxPresignExpiry.count()))
+    return protocol_errc::expires_too_large;
 
   auto names = parse_signed_headers(signed_headers->value, protocol_errc::query_auth_malformed);
   if (!names) return names.error();
   if (!is_lower_hex(signature->value, 64)) return protocol_errc::bad_signature_format;
-  return sigv4_presigned{std::move(*scope), date->value, std::chrono::seconds(seconds), std::move(*names),
-                         signature->value};
+  return sigv4_presigned{std::move(*scope), date->value, std::chrono::seconds(seconds),
+                         std::move(*names), signature->value};
 }
 
 }  // namespace kvgate::protocol

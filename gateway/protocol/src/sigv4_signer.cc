@@ -31,20 +31,23 @@ std::string join(const std::vector<std::string>& names) {
 }
 
 bool has_host(const std::vector<owned_header>& headers) {
-  return std::any_of(headers.begin(), headers.end(), [](const owned_header& h) { return iequals(h.name, "host"); });
+  return std::any_of(headers.begin(), headers.end(),
+                     [](const owned_header& h) { return iequals(h.name, "host"); });
 }
 
 }  // namespace
 
-result<signed_request> sign_request(const signing_credentials& credentials, const request_to_sign& request,
-                                    sys_seconds now) {
+result<signed_request> sign_request(const signing_credentials& credentials,
+                                    const request_to_sign& request, sys_seconds now) {
   if (!has_host(request.headers)) return protocol_errc::missing_signed_header;
   signed_request out;
   out.amz_date = format_amz_date(now);
-  out.credential = {credentials.access_key, format_scope_date(now), credentials.region, credentials.service};
+  out.credential = {credentials.access_key, format_scope_date(now), credentials.region,
+                    credentials.service};
   out.added_headers.push_back({"x-amz-date", out.amz_date});
   out.added_headers.push_back({"x-amz-content-sha256", request.payload_hash});
-  if (credentials.session_token) out.added_headers.push_back({"x-amz-security-token", *credentials.session_token});
+  if (credentials.session_token)
+    out.added_headers.push_back({"x-amz-security-token", *credentials.session_token});
 
   std::vector<header_field> view;
   for (const auto& h : request.headers) view.push_back({h.name, h.value});
@@ -54,21 +57,24 @@ result<signed_request> sign_request(const signing_credentials& credentials, cons
   auto canonical = canonical_request(rv, names, request.payload_hash);
   if (!canonical) return canonical.error();
 
-  out.key = derive_signing_key(credentials.secret_key, out.credential.date, credentials.region, credentials.service);
+  out.key = derive_signing_key(credentials.secret_key, out.credential.date, credentials.region,
+                               credentials.service);
   out.signature = sign(out.key, string_to_sign(out.amz_date, out.credential.scope(), *canonical));
   out.authorization = std::string(kSigV4Algorithm) + " Credential=" + credentials.access_key + "/" +
-                      out.credential.scope() + ", SignedHeaders=" + join(names) + ", Signature=" + out.signature;
+                      out.credential.scope() + ", SignedHeaders=" + join(names) +
+                      ", Signature=" + out.signature;
   out.added_headers.push_back({"authorization", out.authorization});
   return out;
 }
 
-result<std::string> presign_query(const signing_credentials& credentials, const request_to_sign& request,
-                                  sys_seconds now, std::chrono::seconds expires) {
+result<std::string> presign_query(const signing_credentials& credentials,
+                                  const request_to_sign& request, sys_seconds now,
+                                  std::chrono::seconds expires) {
   if (expires.count() < 1 || expires > kMaxPresignExpiry) return protocol_errc::expires_too_large;
   if (!has_host(request.headers)) return protocol_errc::missing_signed_header;
   const std::string amz_date = format_amz_date(now);
-  const credential_scope credential{credentials.access_key, format_scope_date(now), credentials.region,
-                                    credentials.service};
+  const credential_scope credential{credentials.access_key, format_scope_date(now),
+                                    credentials.region, credentials.service};
   std::vector<header_field> view;
   for (const auto& h : request.headers) view.push_back({h.name, h.value});
   const auto names = sorted_names(view);
@@ -78,7 +84,8 @@ result<std::string> presign_query(const signing_credentials& credentials, const 
   query.push_back({"X-Amz-Credential", credentials.access_key + "/" + credential.scope(), true});
   query.push_back({"X-Amz-Date", amz_date, true});
   query.push_back({"X-Amz-Expires", std::to_string(expires.count()), true});
-  if (credentials.session_token) query.push_back({"X-Amz-Security-Token", *credentials.session_token, true});
+  if (credentials.session_token)
+    query.push_back({"X-Amz-Security-Token", *credentials.session_token, true});
   query.push_back({"X-Amz-SignedHeaders", join(names), true});
 
   const request_view rv{request.method, request.path, &query, view};

@@ -1,10 +1,10 @@
 #include "kvgate/s3/addressing.h"
 
-#include "kvgate/protocol/http_view.h"
-#include "kvgate/protocol/uri.h"
-
 #include <algorithm>
 #include <cctype>
+
+#include "kvgate/protocol/http_view.h"
+#include "kvgate/protocol/uri.h"
 
 namespace kvgate::s3 {
 namespace {

@@ -1,11 +1,11 @@
 #include "kvgate/s3/authenticator.h"
 
+#include <algorithm>
+#include <vector>
+
 #include "kvgate/protocol/sigv2.h"
 #include "kvgate/protocol/sigv4.h"
 #include "kvgate/protocol/sigv4_verifier.h"
-
-#include <algorithm>
-#include <vector>
 
 namespace kvgate::s3 {
 namespace {
@@ -13,7 +13,9 @@ namespace {
 using protocol::s3_error;
 using auth_outcome = boost::system::result<auth_result, s3_failure>;
 
-s3_failure failure(const std::error_code& ec) { return s3_failure{protocol::to_s3_error(ec), {}}; }
+s3_failure failure(const std::error_code& ec) {
+  return s3_failure{protocol::to_s3_error(ec), {}};
+}
 
 s3_failure unknown_key() {
   return s3_failure{s3_error::invalid_access_key_id,

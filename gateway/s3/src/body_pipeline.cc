@@ -1,13 +1,13 @@
 #include "kvgate/s3/body_pipeline.h"
 
-#include "kvgate/protocol/http_view.h"
-#include "kvgate/s3/storage_errors.h"
-
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+
+#include "kvgate/protocol/http_view.h"
+#include "kvgate/s3/storage_errors.h"
 
 namespace kvgate::s3 {
 namespace {
@@ -16,9 +16,8 @@ using protocol::s3_error;
 using plan_result = boost::system::result<body_plan, s3_failure>;
 
 bool is_hex64(std::string_view s) noexcept {
-  return s.size() == 64 && std::all_of(s.begin(), s.end(), [](unsigned char c) {
-           return std::isxdigit(c) != 0;
-         });
+  return s.size() == 64 &&
+         std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isxdigit(c) != 0; });
 }
 
 std::string lower(std::string_view s) {
@@ -51,7 +50,8 @@ plan_result plan_body(const s3_request& req, const http::request_header<>& heade
       const auto v = it->value();
       auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
       if (ec != std::errc() || p != v.data() + v.size()) {
-        return s3_failure{s3_error::invalid_argument, "x-amz-decoded-content-length is not a number"};
+        return s3_failure{s3_error::invalid_argument,
+                          "x-amz-decoded-content-length is not a number"};
       }
       plan.decoded_length = n;
     } else if (*plan.chunked == protocol::aws_chunked_mode::signed_payload) {
@@ -70,12 +70,14 @@ plan_result plan_body(const s3_request& req, const http::request_header<>& heade
     auto alg = protocol::checksum_from_header_name(f.name_string());
     if (!alg) continue;
     if (plan.checksum) {
-      return s3_failure{s3_error::invalid_request,
-                        "Expecting a single x-amz-checksum- header. Multiple checksum Types are not allowed."};
+      return s3_failure{
+          s3_error::invalid_request,
+          "Expecting a single x-amz-checksum- header. Multiple checksum Types are not allowed."};
     }
     if (!valid_checksum_value(*alg, f.value())) {
-      return s3_failure{s3_error::invalid_request,
-                        fmt::format("Value for {} header is invalid.", protocol::checksum_header_name(*alg))};
+      return s3_failure{
+          s3_error::invalid_request,
+          fmt::format("Value for {} header is invalid.", protocol::checksum_header_name(*alg))};
     }
     plan.checksum = alg;
     plan.checksum_value = std::string(f.value());
@@ -84,16 +86,19 @@ plan_result plan_body(const s3_request& req, const http::request_header<>& heade
     const auto name = lower(it->value());
     auto alg = protocol::checksum_from_header_name(name);
     if (!alg) {
-      return s3_failure{s3_error::invalid_request, "The value specified in the x-amz-trailer header is not supported"};
+      return s3_failure{s3_error::invalid_request,
+                        "The value specified in the x-amz-trailer header is not supported"};
     }
-    const bool trailer_mode = plan.chunked && *plan.chunked != protocol::aws_chunked_mode::signed_payload;
+    const bool trailer_mode =
+        plan.chunked && *plan.chunked != protocol::aws_chunked_mode::signed_payload;
     if (!trailer_mode) {
       return s3_failure{s3_error::invalid_request,
                         "x-amz-trailer requires a STREAMING-*-TRAILER x-amz-content-sha256"};
     }
     if (plan.checksum) {
-      return s3_failure{s3_error::invalid_request,
-                        "Expecting a single x-amz-checksum- header. Multiple checksum Types are not allowed."};
+      return s3_failure{
+          s3_error::invalid_request,
+          "Expecting a single x-amz-checksum- header. Multiple checksum Types are not allowed."};
     }
     plan.checksum = alg;
     plan.checksum_value = std::string();  // arrives in the trailer
@@ -128,9 +133,10 @@ body_pipeline::body_pipeline(gateway::request_context& ctx, const s3_request& re
     decoder_.emplace(plan.decoded_length);
   } else {
     const auto& s = *req.sigv4;
-    decoder_.emplace(*plan.chunked,
-                     protocol::sigv4_chunk_chain(s.key, s.amz_date, s.credential.scope(), s.seed_signature),
-                     plan.decoded_length);
+    decoder_.emplace(
+        *plan.chunked,
+        protocol::sigv4_chunk_chain(s.key, s.amz_date, s.credential.scope(), s.seed_signature),
+        plan.decoded_length);
   }
 }
 
@@ -175,7 +181,8 @@ body_pipeline::async_next() {
 boost::system::result<erasure::s3_checksum, s3_failure> body_pipeline::finish(
     const body_digests& digests) {
   if (decoder_) {
-    if (auto r = decoder_->finish(); !r) return s3_failure{s3_error_for(r.error()), r.error().message()};
+    if (auto r = decoder_->finish(); !r)
+      return s3_failure{s3_error_for(r.error()), r.error().message()};
   }
   if (plan_.decoded_length && digests.bytes() != *plan_.decoded_length) {
     return s3_failure{s3_error::incomplete_body, {}};
@@ -192,7 +199,8 @@ boost::system::result<erasure::s3_checksum, s3_failure> body_pipeline::finish(
   if (value.empty() && decoder_) {
     const auto* t = decoder_->find_trailer(protocol::checksum_header_name(*plan_.checksum));
     if (t == nullptr) {
-      return s3_failure{s3_error::invalid_request, "The trailer declared in x-amz-trailer was not sent."};
+      return s3_failure{s3_error::invalid_request,
+                        "The trailer declared in x-amz-trailer was not sent."};
     }
     if (!valid_checksum_value(*plan_.checksum, t->value)) {
       return s3_failure{s3_error::invalid_request,

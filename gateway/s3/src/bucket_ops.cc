@@ -1,13 +1,13 @@
 // ListBuckets, CreateBucket, DeleteBucket, HeadBucket, GetBucketLocation.
-#include "kvgate/s3/addressing.h"
-#include "operations.h"
-
 #include <fmt/chrono.h>
 #include <fmt/format.h>
-#include <pugixml.hpp>
 
 #include <ctime>
+#include <pugixml.hpp>
 #include <sstream>
+
+#include "kvgate/s3/addressing.h"
+#include "operations.h"
 
 namespace kvgate::s3 {
 namespace {
@@ -26,7 +26,9 @@ std::string iso8601_from_ns(std::int64_t ns) {
 std::string to_xml(const pugi::xml_document& doc) {
   std::ostringstream out;
   doc.save(out, "", pugi::format_raw | pugi::format_no_declaration);
-  return R"(<?xml version="1.0" encoding="UTF-8"?>)" "\n" + out.str();
+  return R"(<?xml version="1.0" encoding="UTF-8"?>)"
+         "\n" +
+         out.str();
 }
 
 }  // namespace

@@ -10,7 +10,9 @@ namespace {
 
 using protocol::s3_error;
 
-s3_failure bad_source(std::string message) { return {s3_error::invalid_argument, std::move(message)}; }
+s3_failure bad_source(std::string message) {
+  return {s3_error::invalid_argument, std::move(message)};
+}
 
 bool parse_u64(std::string_view text, std::uint64_t& out) {
   if (text.empty()) return false;
@@ -40,11 +42,12 @@ boost::system::result<copy_source, s3_failure> parse_copy_source(std::string_vie
   return copy_source{std::move(*bucket), std::move(*key)};
 }
 
-boost::system::result<erasure::byte_range, s3_failure> parse_copy_source_range(std::string_view header,
-                                                                               std::uint64_t size) {
+boost::system::result<erasure::byte_range, s3_failure> parse_copy_source_range(
+    std::string_view header, std::uint64_t size) {
   constexpr std::string_view kPrefix = "bytes=";
   if (!header.starts_with(kPrefix)) {
-    return s3_failure{s3_error::invalid_argument, "The x-amz-copy-source-range value must be of the form bytes=first-last"};
+    return s3_failure{s3_error::invalid_argument,
+                      "The x-amz-copy-source-range value must be of the form bytes=first-last"};
   }
   const std::string_view spec = header.substr(kPrefix.size());
   const auto dash = spec.find('-');
@@ -52,10 +55,12 @@ boost::system::result<erasure::byte_range, s3_failure> parse_copy_source_range(s
   std::uint64_t last = 0;
   if (dash == std::string_view::npos || !parse_u64(spec.substr(0, dash), first) ||
       !parse_u64(spec.substr(dash + 1), last) || last < first) {
-    return s3_failure{s3_error::invalid_argument, "The x-amz-copy-source-range value must be of the form bytes=first-last"};
+    return s3_failure{s3_error::invalid_argument,
+                      "The x-amz-copy-source-range value must be of the form bytes=first-last"};
   }
   if (last >= size) {
-    return s3_failure{s3_error::invalid_range, "The specified copy range is outside the source object"};
+    return s3_failure{s3_error::invalid_range,
+                      "The specified copy range is outside the source object"};
   }
   return erasure::byte_range{first, last};
 }

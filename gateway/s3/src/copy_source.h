@@ -25,7 +25,7 @@ boost::system::result<copy_source, s3_failure> parse_copy_source(std::string_vie
 
 // Resolves "bytes=a-b" against the source size: InvalidArgument when
 // malformed, InvalidRange when it does not lie within the object.
-boost::system::result<erasure::byte_range, s3_failure> parse_copy_source_range(std::string_view header,
-                                                                               std::uint64_t size);
+boost::system::result<erasure::byte_range, s3_failure> parse_copy_source_range(
+    std::string_view header, std::uint64_t size);
 
 }  // namespace kvgate::s3

@@ -13,8 +13,7 @@
 
 namespace kvgate::s3 {
 
-asio::awaitable<erasure::result<erasure::object_info>> async_check_copy_source(op_context& op,
-                                                                              const copy_source& src,
-                                                                              std::optional<s3_failure>& failure);
+asio::awaitable<erasure::result<erasure::object_info>> async_check_copy_source(
+    op_context& op, const copy_source& src, std::optional<s3_failure>& failure);
 
 }  // namespace kvgate::s3

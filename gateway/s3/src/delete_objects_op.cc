@@ -27,7 +27,8 @@ asio::awaitable<void> async_delete_objects(op_context& op) {
   co_await op.async_storage([&] {
     for (const auto& target : request->objects) {
       auto fail = [&](s3_error e, std::string_view message) {
-        doc.errors.push_back({target.key, target.version_id, std::string(protocol::error_code_name(e)),
+        doc.errors.push_back({target.key, target.version_id,
+                              std::string(protocol::error_code_name(e)),
                               std::string(message.empty() ? protocol::info(e).message : message)});
       };
       if (target.key.empty()) {

@@ -31,8 +31,10 @@ boost::system::result<int, s3_failure> parse_max(const op_context& op, std::stri
   if (!p) return kMaxListKeys;
   int value = 0;
   const auto [end, ec] = std::from_chars(p->value.data(), p->value.data() + p->value.size(), value);
-  if (p->value.empty() || ec != std::errc() || end != p->value.data() + p->value.size() || value < 0) {
-    return s3_failure{s3_error::invalid_argument, std::string(name) + " must be a non-negative integer"};
+  if (p->value.empty() || ec != std::errc() || end != p->value.data() + p->value.size() ||
+      value < 0) {
+    return s3_failure{s3_error::invalid_argument,
+                      std::string(name) + " must be a non-negative integer"};
   }
   return value;
 }
@@ -47,14 +49,15 @@ boost::system::result<list_query, s3_failure> parse_common(const op_context& op)
   q.requested_max = *max;
   q.params.max_keys = std::min(*max, kMaxListKeys);
   if (const auto* enc = op.req.param("encoding-type")) {
-    if (enc->value != "url") return s3_failure{s3_error::invalid_argument, "Invalid Encoding Method specified in Request"};
+    if (enc->value != "url")
+      return s3_failure{s3_error::invalid_argument, "Invalid Encoding Method specified in Request"};
     q.url_encoding = true;
   }
   return q;
 }
 
-s3xml::listing_page page_from(const op_context& op, const list_query& q, const erasure::list_result& r,
-                              bool with_owner) {
+s3xml::listing_page page_from(const op_context& op, const list_query& q,
+                              const erasure::list_result& r, bool with_owner) {
   s3xml::listing_page page;
   page.bucket = op.req.bucket;
   page.prefix = q.params.prefix;
@@ -76,7 +79,8 @@ s3xml::listing_page page_from(const op_context& op, const list_query& q, const e
   return page;
 }
 
-asio::awaitable<erasure::result<erasure::list_result>> async_list(op_context& op, const list_query& q) {
+asio::awaitable<erasure::result<erasure::list_result>> async_list(op_context& op,
+                                                                  const list_query& q) {
   if (q.params.max_keys == 0) co_return erasure::list_result{};
   const std::string bucket = op.req.bucket;
   co_return co_await op.async_storage([&] { return op.store().list(bucket, q.params); });
@@ -99,7 +103,8 @@ asio::awaitable<void> async_list_v2(op_context& op, list_query& q) {
   if (const auto* token = op.req.param("continuation-token")) {
     auto decoded = protocol::base64_decode(token->value);
     if (!decoded || token->value.empty()) {
-      co_return co_await op.async_fail(s3_error::invalid_argument, "The continuation token provided is incorrect");
+      co_return co_await op.async_fail(s3_error::invalid_argument,
+                                       "The continuation token provided is incorrect");
     }
     doc.continuation_token = token->value;
     q.params.start_after.assign(reinterpret_cast<const char*>(decoded->data()), decoded->size());
@@ -113,7 +118,9 @@ asio::awaitable<void> async_list_v2(op_context& op, list_query& q) {
   auto listed = co_await async_list(op, q);
   if (!listed) co_return co_await op.async_fail(listed.error());
   doc.page = page_from(op, q, *listed, with_owner);
-  if (listed->truncated) doc.next_continuation_token = protocol::base64_encode(protocol::as_bytes(listed->next_start_after));
+  if (listed->truncated)
+    doc.next_continuation_token =
+        protocol::base64_encode(protocol::as_bytes(listed->next_start_after));
   std::string xml = s3xml::render_list_objects_v2(doc);
   co_await async_send_xml(op.ctx, http::status::ok, std::move(xml));
 }
@@ -125,7 +132,8 @@ asio::awaitable<void> async_list_objects(op_context& op) {
   if (!q) co_return co_await op.async_fail(q.error());
   const auto* type = op.req.param("list-type");
   if (type && type->value == "2") co_return co_await async_list_v2(op, *q);
-  if (type && type->value != "1") co_return co_await op.async_fail(s3_error::invalid_argument, "Invalid list-type");
+  if (type && type->value != "1")
+    co_return co_await op.async_fail(s3_error::invalid_argument, "Invalid list-type");
   co_await async_list_v1(op, *q);
 }
 

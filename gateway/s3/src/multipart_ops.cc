@@ -45,7 +45,8 @@ std::string param_value(const op_context& op, std::string_view name) {
 std::optional<int> parse_int(std::string_view text, int min, int max) {
   int value = 0;
   const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (text.empty() || ec != std::errc() || end != text.data() + text.size() || value < min || value > max) {
+  if (text.empty() || ec != std::errc() || end != text.data() + text.size() || value < min ||
+      value > max) {
     return std::nullopt;
   }
   return value;
@@ -53,12 +54,15 @@ std::optional<int> parse_int(std::string_view text, int min, int max) {
 
 boost::system::result<int, s3_failure> part_number_param(const op_context& op) {
   auto n = parse_int(param_value(op, "partNumber"), 1, erasure::kMaxPartNumber);
-  if (!n) return s3_failure{s3_error::invalid_argument, "Part number must be an integer between 1 and 10000, inclusive"};
+  if (!n)
+    return s3_failure{s3_error::invalid_argument,
+                      "Part number must be an integer between 1 and 10000, inclusive"};
   return *n;
 }
 
 std::string unquoted(std::string_view etag) {
-  if (etag.size() >= 2 && etag.front() == '"' && etag.back() == '"') etag = etag.substr(1, etag.size() - 2);
+  if (etag.size() >= 2 && etag.front() == '"' && etag.back() == '"')
+    etag = etag.substr(1, etag.size() - 2);
   return std::string(etag);
 }
 
@@ -72,7 +76,8 @@ std::optional<checksum_algorithm> declared_algorithm(const erasure::upload_info&
 }
 
 bool is_crc(checksum_algorithm a) {
-  return a == checksum_algorithm::crc32 || a == checksum_algorithm::crc32c || a == checksum_algorithm::crc64nvme;
+  return a == checksum_algorithm::crc32 || a == checksum_algorithm::crc32c ||
+         a == checksum_algorithm::crc64nvme;
 }
 
 std::uint64_t big_endian_value(const protocol::bytes& digest) {
@@ -95,12 +100,16 @@ protocol::bytes combine_crcs(checksum_algorithm a, const std::vector<protocol::b
     const std::uint64_t next = big_endian_value(digests[i]);
     switch (a) {
       case checksum_algorithm::crc32:
-        crc = protocol::crc32_combine(static_cast<std::uint32_t>(crc), static_cast<std::uint32_t>(next), sizes[i]);
+        crc = protocol::crc32_combine(static_cast<std::uint32_t>(crc),
+                                      static_cast<std::uint32_t>(next), sizes[i]);
         break;
       case checksum_algorithm::crc32c:
-        crc = protocol::crc32c_combine(static_cast<std::uint32_t>(crc), static_cast<std::uint32_t>(next), sizes[i]);
+        crc = protocol::crc32c_combine(static_cast<std::uint32_t>(crc),
+                                       static_cast<std::uint32_t>(next), sizes[i]);
         break;
-      default: crc = protocol::crc64nvme_combine(crc, next, sizes[i]); break;
+      default:
+        crc = protocol::crc64nvme_combine(crc, next, sizes[i]);
+        break;
     }
   }
   return big_endian_bytes(crc, protocol::digest_size(a));
@@ -111,8 +120,8 @@ asio::awaitable<void> async_release(op_context& op, auto& handle) {
 }
 
 // Every stored part of an upload, by number.
-asio::awaitable<erasure::result<std::map<int, erasure::part_info>>> async_all_parts(op_context& op,
-                                                                                   const std::string& upload_id) {
+asio::awaitable<erasure::result<std::map<int, erasure::part_info>>> async_all_parts(
+    op_context& op, const std::string& upload_id) {
   std::map<int, erasure::part_info> parts;
   int marker = 0;
   for (;;) {
@@ -129,15 +138,20 @@ asio::awaitable<erasure::result<std::map<int, erasure::part_info>>> async_all_pa
 
 std::string object_location(const op_context& op) {
   const auto host = op.header("host");
-  const std::string path = "/" + protocol::uri_encode(op.req.bucket, protocol::slash_encoding::encode) + "/" +
-                           protocol::uri_encode(op.req.key, protocol::slash_encoding::keep);
+  const std::string path = "/" +
+                           protocol::uri_encode(op.req.bucket, protocol::slash_encoding::encode) +
+                           "/" + protocol::uri_encode(op.req.key, protocol::slash_encoding::keep);
   if (host.empty()) return path;
   return std::string(op.ctx.tls() ? "https://" : "http://") + std::string(host) + path;
 }
 
 asio::awaitable<void> async_send_completed(op_context& op, const erasure::object_info& info) {
-  s3xml::complete_upload_document doc{object_location(op), op.req.bucket, op.req.key, info.etag,
-                                      {info.checksum.algorithm, info.checksum.value, info.checksum.type}};
+  s3xml::complete_upload_document doc{
+      object_location(op),
+      op.req.bucket,
+      op.req.key,
+      info.etag,
+      {info.checksum.algorithm, info.checksum.value, info.checksum.type}};
   http::fields h;
   if (!info.checksum.algorithm.empty()) {
     h.set(checksum_header(info.checksum.algorithm), info.checksum.value);
@@ -151,7 +165,8 @@ asio::awaitable<void> async_send_completed(op_context& op, const erasure::object
 bool same_parts(const erasure::object_info& info, const std::vector<s3xml::requested_part>& parts) {
   if (!info.multipart || info.parts.size() != parts.size()) return false;
   for (std::size_t i = 0; i < parts.size(); ++i) {
-    if (info.parts[i].number != parts[i].number || unquoted(info.parts[i].etag) != unquoted(parts[i].etag)) {
+    if (info.parts[i].number != parts[i].number ||
+        unquoted(info.parts[i].etag) != unquoted(parts[i].etag)) {
       return false;
     }
   }
@@ -163,23 +178,28 @@ bool same_parts(const erasure::object_info& info, const std::vector<s3xml::reque
 asio::awaitable<void> async_create_multipart_upload(op_context& op) {
   erasure::object_attrs attrs = attrs_from_headers(op.ctx.header());
   attrs.owner = op.caller.access_key;
-  if (user_metadata_bytes(attrs) > kMaxUserMetadataBytes) co_return co_await op.async_fail(s3_error::metadata_too_large);
+  if (user_metadata_bytes(attrs) > kMaxUserMetadataBytes)
+    co_return co_await op.async_fail(s3_error::metadata_too_large);
 
   std::string algorithm_name;
   std::string type;
   if (op.has_header("x-amz-checksum-algorithm")) {
-    const auto algorithm = protocol::parse_checksum_algorithm(op.header("x-amz-checksum-algorithm"));
+    const auto algorithm =
+        protocol::parse_checksum_algorithm(op.header("x-amz-checksum-algorithm"));
     if (!algorithm || *algorithm == checksum_algorithm::md5) {
-      co_return co_await op.async_fail(s3_error::invalid_request, "Checksum algorithm provided is unsupported.");
+      co_return co_await op.async_fail(s3_error::invalid_request,
+                                       "Checksum algorithm provided is unsupported.");
     }
     algorithm_name = std::string(protocol::algorithm_name(*algorithm));
     type = boost::algorithm::to_upper_copy(std::string(op.header("x-amz-checksum-type")));
-    if (type.empty()) type = *algorithm == checksum_algorithm::crc64nvme ? "FULL_OBJECT" : "COMPOSITE";
+    if (type.empty())
+      type = *algorithm == checksum_algorithm::crc64nvme ? "FULL_OBJECT" : "COMPOSITE";
     const bool valid = (type == "COMPOSITE" && *algorithm != checksum_algorithm::crc64nvme) ||
                        (type == "FULL_OBJECT" && is_crc(*algorithm));
     if (!valid) {
-      co_return co_await op.async_fail(s3_error::invalid_request,
-                                       "The checksum type is not supported with the checksum algorithm.");
+      co_return co_await op.async_fail(
+          s3_error::invalid_request,
+          "The checksum type is not supported with the checksum algorithm.");
     }
   } else if (op.has_header("x-amz-checksum-type")) {
     co_return co_await op.async_fail(s3_error::invalid_request,
@@ -188,8 +208,9 @@ asio::awaitable<void> async_create_multipart_upload(op_context& op) {
 
   const std::string bucket = op.req.bucket;
   const std::string key = op.req.key;
-  auto created = co_await op.async_storage(
-      [&] { return op.store().create_upload(bucket, key, std::move(attrs), algorithm_name, type); });
+  auto created = co_await op.async_storage([&] {
+    return op.store().create_upload(bucket, key, std::move(attrs), algorithm_name, type);
+  });
   if (!created) co_return co_await op.async_fail(created.error());
   http::fields h;
   if (!algorithm_name.empty()) {
@@ -210,11 +231,13 @@ asio::awaitable<void> async_upload_part(op_context& op) {
 
   auto plan = plan_body(op.req, op.ctx.header(), op.ctx.content_length());
   if (!plan) co_return co_await op.async_fail(plan.error());
-  if (!plan->chunked && !op.ctx.content_length() && !op.ctx.body_done()) plan->decoded_length.reset();
+  if (!plan->chunked && !op.ctx.content_length() && !op.ctx.body_done())
+    plan->decoded_length.reset();
   if (plan->decoded_length && *plan->decoded_length > kMaxPartBytes) {
     co_return co_await op.async_fail(s3_error::entity_too_large);
   }
-  auto upload = co_await op.async_storage([&] { return op.store().get_upload(bucket, key, upload_id); });
+  auto upload =
+      co_await op.async_storage([&] { return op.store().get_upload(bucket, key, upload_id); });
   if (!upload) co_return co_await op.async_fail(upload.error());
   const auto declared = declared_algorithm(*upload);
   if (declared && plan->checksum && *plan->checksum != *declared) {
@@ -244,7 +267,9 @@ asio::awaitable<void> async_upload_part(op_context& op) {
     const auto data = *chunk;
     auto written = co_await op.async_storage([&] {
       digests.update(data);
-      if (own) own->update(protocol::byte_view(reinterpret_cast<const std::uint8_t*>(data.data()), data.size()));
+      if (own)
+        own->update(
+            protocol::byte_view(reinterpret_cast<const std::uint8_t*>(data.data()), data.size()));
       return writer->write(data);
     });
     if (!written) {
@@ -264,7 +289,9 @@ asio::awaitable<void> async_upload_part(op_context& op) {
     co_return co_await op.async_fail(checked.error());
   }
   erasure::s3_checksum checksum = *checked;
-  if (own) checksum = {upload->checksum_algorithm, upload->checksum_type, protocol::base64_encode(own->finish())};
+  if (own)
+    checksum = {upload->checksum_algorithm, upload->checksum_type,
+                protocol::base64_encode(own->finish())};
   const std::string etag = "\"" + protocol::hex_encode(digests.md5()) + "\"";
   auto committed = co_await op.async_storage([&] { return writer->commit(etag, checksum); });
   co_await async_release(op, writer);
@@ -285,7 +312,8 @@ asio::awaitable<void> async_upload_part_copy(op_context& op) {
   const std::string bucket = op.req.bucket;
   const std::string key = op.req.key;
 
-  auto upload = co_await op.async_storage([&] { return op.store().get_upload(bucket, key, upload_id); });
+  auto upload =
+      co_await op.async_storage([&] { return op.store().get_upload(bucket, key, upload_id); });
   if (!upload) co_return co_await op.async_fail(upload.error());
   std::optional<s3_failure> failure;
   auto source = co_await async_check_copy_source(op, *src, failure);
@@ -302,7 +330,8 @@ asio::awaitable<void> async_upload_part_copy(op_context& op) {
   }
   if (length > kMaxPartBytes) co_return co_await op.async_fail(s3_error::entity_too_large);
 
-  auto opened = co_await op.async_storage([&] { return op.store().open_read(src->bucket, src->key, range); });
+  auto opened =
+      co_await op.async_storage([&] { return op.store().open_read(src->bucket, src->key, range); });
   if (!opened) co_return co_await op.async_fail(opened.error());
   std::unique_ptr<erasure::object_reader> reader = std::move(*opened);
   auto begun = co_await op.async_storage(
@@ -321,14 +350,15 @@ asio::awaitable<void> async_upload_part_copy(op_context& op) {
   }
   erasure::s3_checksum checksum;
   if (declared && pumped->checksum) {
-    checksum = {upload->checksum_algorithm, upload->checksum_type, protocol::base64_encode(*pumped->checksum)};
+    checksum = {upload->checksum_algorithm, upload->checksum_type,
+                protocol::base64_encode(*pumped->checksum)};
   }
   const std::string etag = "\"" + protocol::hex_encode(pumped->md5) + "\"";
   auto committed = co_await op.async_storage([&] { return writer->commit(etag, checksum); });
   co_await async_release(op, writer);
   if (!committed) co_return co_await op.async_fail(committed.error());
-  s3xml::copy_result_document doc{committed->mtime_ns, committed->etag,
-                                  {checksum.algorithm, checksum.value, std::string()}};
+  s3xml::copy_result_document doc{
+      committed->mtime_ns, committed->etag, {checksum.algorithm, checksum.value, std::string()}};
   std::string xml = s3xml::render_copy_part_result(doc);
   co_await async_send_xml(op.ctx, http::status::ok, std::move(xml));
 }
@@ -339,7 +369,8 @@ asio::awaitable<void> async_list_parts(op_context& op) {
   int max_parts = kMaxListedParts;
   if (const auto* p = op.req.param("part-number-marker")) {
     auto v = parse_int(p->value, 0, erasure::kMaxPartNumber);
-    if (!v) co_return co_await op.async_fail(s3_error::invalid_argument, "Invalid part-number-marker");
+    if (!v)
+      co_return co_await op.async_fail(s3_error::invalid_argument, "Invalid part-number-marker");
     marker = *v;
   }
   if (const auto* p = op.req.param("max-parts")) {
@@ -349,12 +380,14 @@ asio::awaitable<void> async_list_parts(op_context& op) {
   }
   const std::string bucket = op.req.bucket;
   const std::string key = op.req.key;
-  auto upload = co_await op.async_storage([&] { return op.store().get_upload(bucket, key, upload_id); });
+  auto upload =
+      co_await op.async_storage([&] { return op.store().get_upload(bucket, key, upload_id); });
   if (!upload) co_return co_await op.async_fail(upload.error());
   erasure::list_parts_result listed;
   if (max_parts > 0) {
     auto page = co_await op.async_storage([&] {
-      return op.store().list_parts(bucket, key, upload_id, marker, std::min(max_parts, kMaxListedParts));
+      return op.store().list_parts(bucket, key, upload_id, marker,
+                                   std::min(max_parts, kMaxListedParts));
     });
     if (!page) co_return co_await op.async_fail(page.error());
     listed = std::move(*page);
@@ -371,7 +404,8 @@ asio::awaitable<void> async_list_parts(op_context& op) {
   doc.checksum_algorithm = upload->checksum_algorithm;
   doc.checksum_type = upload->checksum_type;
   for (const auto& p : listed.parts) {
-    doc.parts.push_back({p.number, p.mtime_ns, p.etag, p.size, {p.checksum.algorithm, p.checksum.value, {}}});
+    doc.parts.push_back(
+        {p.number, p.mtime_ns, p.etag, p.size, {p.checksum.algorithm, p.checksum.value, {}}});
   }
   std::string xml = s3xml::render_list_parts(doc);
   co_await async_send_xml(op.ctx, http::status::ok, std::move(xml));
@@ -392,7 +426,9 @@ asio::awaitable<void> async_list_multipart_uploads(op_context& op) {
   params.max_uploads = std::min(requested, 1000);
   bool url_encoding = false;
   if (const auto* enc = op.req.param("encoding-type")) {
-    if (enc->value != "url") co_return co_await op.async_fail(s3_error::invalid_argument, "Invalid Encoding Method specified in Request");
+    if (enc->value != "url")
+      co_return co_await op.async_fail(s3_error::invalid_argument,
+                                       "Invalid Encoding Method specified in Request");
     url_encoding = true;
   }
   const std::string bucket = op.req.bucket;
@@ -415,8 +451,12 @@ asio::awaitable<void> async_list_multipart_uploads(op_context& op) {
   doc.url_encoding = url_encoding;
   doc.common_prefixes = listed.common_prefixes;
   for (const auto& u : listed.uploads) {
-    doc.uploads.push_back({u.key, u.upload_id, {u.attrs.owner, u.attrs.owner}, u.initiated_ns,
-                           u.checksum_algorithm, u.checksum_type});
+    doc.uploads.push_back({u.key,
+                           u.upload_id,
+                           {u.attrs.owner, u.attrs.owner},
+                           u.initiated_ns,
+                           u.checksum_algorithm,
+                           u.checksum_type});
   }
   std::string xml = s3xml::render_list_uploads(doc);
   co_await async_send_xml(op.ctx, http::status::ok, std::move(xml));
@@ -430,11 +470,13 @@ asio::awaitable<void> async_complete_multipart_upload(op_context& op) {
   erasure::commit_conditions conditions;
   if (op.has_header("if-none-match")) {
     if (op.header("if-none-match") != "*") {
-      co_return co_await op.async_fail(s3_error::not_implemented, "If-None-Match supports only \"*\"");
+      co_return co_await op.async_fail(s3_error::not_implemented,
+                                       "If-None-Match supports only \"*\"");
     }
     conditions.if_none_match_star = true;
   }
-  if (op.has_header("if-match")) conditions.if_match = "\"" + unquoted(op.header("if-match")) + "\"";
+  if (op.has_header("if-match"))
+    conditions.if_match = "\"" + unquoted(op.header("if-match")) + "\"";
 
   auto body = co_await async_read_xml_body(op, s3xml::kMaxCompleteBodyBytes);
   if (!body) co_return co_await op.async_fail(body.error());
@@ -444,12 +486,14 @@ asio::awaitable<void> async_complete_multipart_upload(op_context& op) {
     co_return co_await op.async_fail(s3xml::to_s3_error(requested.error()), message);
   }
 
-  auto upload = co_await op.async_storage([&] { return op.store().get_upload(bucket, key, upload_id); });
+  auto upload =
+      co_await op.async_storage([&] { return op.store().get_upload(bucket, key, upload_id); });
   if (!upload) {
     if (s3_error_for(upload.error()) == s3_error::no_such_upload) {
       // Completing twice succeeds when the object is the one this upload made.
       auto existing = co_await op.async_storage([&] { return op.store().head(bucket, key); });
-      if (existing && same_parts(*existing, *requested)) co_return co_await async_send_completed(op, *existing);
+      if (existing && same_parts(*existing, *requested))
+        co_return co_await async_send_completed(op, *existing);
     }
     co_return co_await op.async_fail(upload.error());
   }
@@ -471,8 +515,10 @@ asio::awaitable<void> async_complete_multipart_upload(op_context& op) {
     }
     const erasure::part_info& have = it->second;
     for (const auto& sent : want.checksums) {
-      if (boost::algorithm::iequals(sent.algorithm, have.checksum.algorithm) && sent.value != have.checksum.value) {
-        const std::string message = "The checksum of part " + std::to_string(want.number) + " does not match.";
+      if (boost::algorithm::iequals(sent.algorithm, have.checksum.algorithm) &&
+          sent.value != have.checksum.value) {
+        const std::string message =
+            "The checksum of part " + std::to_string(want.number) + " does not match.";
         co_return co_await op.async_fail(s3_error::invalid_part, message);
       }
     }
@@ -483,10 +529,11 @@ asio::awaitable<void> async_complete_multipart_upload(op_context& op) {
     if (declared) {
       auto digest = boost::algorithm::iequals(have.checksum.algorithm, upload->checksum_algorithm)
                         ? protocol::base64_decode(have.checksum.value)
-                        : protocol::result<protocol::bytes>(protocol::make_error_code(protocol::protocol_errc::bad_base64));
+                        : protocol::result<protocol::bytes>(
+                              protocol::make_error_code(protocol::protocol_errc::bad_base64));
       if (!digest || digest->size() != protocol::digest_size(*declared)) {
-        const std::string message =
-            "Part " + std::to_string(want.number) + " has no " + upload->checksum_algorithm + " checksum.";
+        const std::string message = "Part " + std::to_string(want.number) + " has no " +
+                                    upload->checksum_algorithm + " checksum.";
         co_return co_await op.async_fail(s3_error::invalid_part, message);
       }
       checksums.push_back(std::move(*digest));
@@ -494,8 +541,9 @@ asio::awaitable<void> async_complete_multipart_upload(op_context& op) {
     parts.push_back({want.number, want.etag});
   }
 
-  const std::string etag = "\"" + protocol::hex_encode(protocol::digest_of_digests(checksum_algorithm::md5, md5s)) +
-                           "-" + std::to_string(parts.size()) + "\"";
+  const std::string etag =
+      "\"" + protocol::hex_encode(protocol::digest_of_digests(checksum_algorithm::md5, md5s)) +
+      "-" + std::to_string(parts.size()) + "\"";
   erasure::s3_checksum checksum;
   if (declared) {
     checksum.algorithm = upload->checksum_algorithm;
@@ -515,7 +563,8 @@ asio::awaitable<void> async_abort_multipart_upload(op_context& op) {
   const std::string upload_id = param_value(op, "uploadId");
   const std::string bucket = op.req.bucket;
   const std::string key = op.req.key;
-  auto aborted = co_await op.async_storage([&] { return op.store().abort_upload(bucket, key, upload_id); });
+  auto aborted =
+      co_await op.async_storage([&] { return op.store().abort_upload(bucket, key, upload_id); });
   if (!aborted) co_return co_await op.async_fail(aborted.error());
   co_await async_send_empty(op.ctx, http::status::no_content);
 }

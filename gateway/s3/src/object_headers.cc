@@ -1,13 +1,13 @@
 #include "kvgate/s3/object_headers.h"
 
-#include "kvgate/protocol/http_view.h"
-
 #include <fmt/chrono.h>
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <cctype>
 #include <ctime>
+
+#include "kvgate/protocol/http_view.h"
 
 namespace kvgate::s3 {
 namespace {
@@ -57,7 +57,8 @@ erasure::object_attrs attrs_from_headers(const http::fields& headers) {
   a.expires = field(headers, http::field::expires);
   for (const auto& f : headers) {
     const auto name = f.name_string();
-    if (name.size() > kMetaPrefix.size() && protocol::iequals(name.substr(0, kMetaPrefix.size()), kMetaPrefix)) {
+    if (name.size() > kMetaPrefix.size() &&
+        protocol::iequals(name.substr(0, kMetaPrefix.size()), kMetaPrefix)) {
       a.user_metadata.emplace_back(lower(name.substr(kMetaPrefix.size())), std::string(f.value()));
     }
   }
@@ -87,10 +88,12 @@ void set_object_headers(http::fields& out, const erasure::object_info& info,
   out.set(http::field::last_modified, http_date_from_ns(info.mtime_ns));
   out.set(http::field::accept_ranges, "bytes");
   const auto& a = info.attrs;
-  out.set(http::field::content_type,
-          a.content_type.empty() ? std::string_view("binary/octet-stream") : std::string_view(a.content_type));
+  out.set(http::field::content_type, a.content_type.empty()
+                                         ? std::string_view("binary/octet-stream")
+                                         : std::string_view(a.content_type));
   if (!a.content_encoding.empty()) out.set(http::field::content_encoding, a.content_encoding);
-  if (!a.content_disposition.empty()) out.set(http::field::content_disposition, a.content_disposition);
+  if (!a.content_disposition.empty())
+    out.set(http::field::content_disposition, a.content_disposition);
   if (!a.content_language.empty()) out.set(http::field::content_language, a.content_language);
   if (!a.cache_control.empty()) out.set(http::field::cache_control, a.cache_control);
   if (!a.expires.empty()) out.set(http::field::expires, a.expires);

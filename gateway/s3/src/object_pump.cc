@@ -19,7 +19,8 @@ asio::awaitable<erasure::result<pumped_digests>> async_pump_object(
       auto got = reader.read(buffer);
       if (!got || *got == 0) return got;
       const std::span<const std::byte> data(buffer.data(), *got);
-      const protocol::byte_view view(reinterpret_cast<const std::uint8_t*>(data.data()), data.size());
+      const protocol::byte_view view(reinterpret_cast<const std::uint8_t*>(data.data()),
+                                     data.size());
       md5.update(view);
       if (extra) extra->update(view);
       auto written = writer.write(data);

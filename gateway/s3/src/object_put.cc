@@ -4,12 +4,12 @@
 // pipeline (aws-chunked decoding, digests) into the engine's put_writer in
 // bounded pieces, and the object is committed only when every digest the
 // client claimed matched.
+#include <boost/algorithm/string/case_conv.hpp>
+
 #include "kvgate/protocol/encoding.h"
 #include "kvgate/s3/conditionals.h"
 #include "kvgate/s3/object_headers.h"
 #include "operations.h"
-
-#include <boost/algorithm/string/case_conv.hpp>
 
 namespace kvgate::s3 {
 namespace {
@@ -105,8 +105,8 @@ asio::awaitable<void> async_put_object(op_context& op) {
 
   const std::string etag = "\"" + protocol::hex_encode(digests.md5()) + "\"";
   const erasure::s3_checksum stored = *checksum;
-  auto committed = co_await op.async_storage(
-      [&] { return writer->commit(etag, stored, conditions); });
+  auto committed =
+      co_await op.async_storage([&] { return writer->commit(etag, stored, conditions); });
   co_await async_discard(op, writer);
   if (!committed) co_return co_await op.async_fail(committed.error());
 

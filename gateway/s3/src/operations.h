@@ -9,6 +9,10 @@
 // from the request coroutine only; storage calls go through async_storage().
 #pragma once
 
+#include <optional>
+#include <string_view>
+#include <utility>
+
 #include "kvgate/erasure/store.h"
 #include "kvgate/gateway/request_handler.h"
 #include "kvgate/s3/body_pipeline.h"
@@ -17,10 +21,6 @@
 #include "kvgate/s3/s3_request.h"
 #include "kvgate/s3/s3_service.h"
 #include "kvgate/s3/storage_errors.h"
-
-#include <optional>
-#include <string_view>
-#include <utility>
 
 namespace kvgate::s3 {
 

@@ -21,8 +21,8 @@ asio::awaitable<void> async_send_error(gateway::request_context& ctx, protocol::
   }
   if (is_retryable(e)) extra.set(http::field::retry_after, "1");
   auto head = make_head(static_cast<http::status>(protocol::http_status(e)), extra);
-  const bool body_allowed = protocol::has_error_body(e) &&
-                            ctx.header().method() != http::verb::head;
+  const bool body_allowed =
+      protocol::has_error_body(e) && ctx.header().method() != http::verb::head;
   if (!body_allowed) {
     if (!co_await ctx.async_write_head(std::move(head), std::uint64_t{0})) co_return;
     (void)co_await ctx.async_finish();

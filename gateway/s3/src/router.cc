@@ -8,12 +8,34 @@ bool has(const protocol::query_params* q, std::string_view name) noexcept {
 }
 
 // Bucket sub-resources S3 defines that kvgate does not serve (501).
-constexpr std::string_view kUnsupportedSubresources[] = {
-    "acl",       "accelerate", "analytics", "cors",        "encryption", "intelligent-tiering",
-    "inventory", "lifecycle",  "logging",   "metrics",     "notification", "object-lock",
-    "ownershipControls", "policy", "policyStatus", "publicAccessBlock", "replication",
-    "requestPayment", "tagging", "versioning", "website", "legal-hold",
-    "retention", "torrent", "restore", "select", "attributes", "session"};
+constexpr std::string_view kUnsupportedSubresources[] = {"acl",
+                                                         "accelerate",
+                                                         "analytics",
+                                                         "cors",
+                                                         "encryption",
+                                                         "intelligent-tiering",
+                                                         "inventory",
+                                                         "lifecycle",
+                                                         "logging",
+                                                         "metrics",
+                                                         "notification",
+                                                         "object-lock",
+                                                         "ownershipControls",
+                                                         "policy",
+                                                         "policyStatus",
+                                                         "publicAccessBlock",
+                                                         "replication",
+                                                         "requestPayment",
+                                                         "tagging",
+                                                         "versioning",
+                                                         "website",
+                                                         "legal-hold",
+                                                         "retention",
+                                                         "torrent",
+                                                         "restore",
+                                                         "select",
+                                                         "attributes",
+                                                         "session"};
 
 bool has_unsupported_subresource(const protocol::query_params* q) noexcept {
   if (q == nullptr) return false;
@@ -60,7 +82,8 @@ operation route_object(std::string_view m, const protocol::query_params* q,
     if (upload_id) return operation::not_implemented;
     return copy_source ? operation::copy_object : operation::put_object;
   }
-  if (m == "DELETE") return upload_id ? operation::abort_multipart_upload : operation::delete_object;
+  if (m == "DELETE")
+    return upload_id ? operation::abort_multipart_upload : operation::delete_object;
   if (m == "POST") {
     if (has(q, "uploads")) return operation::create_multipart_upload;
     if (upload_id) return operation::complete_multipart_upload;
@@ -111,28 +134,50 @@ access required_access(operation op) noexcept {
 
 std::string_view operation_name(operation op) noexcept {
   switch (op) {
-    case operation::not_implemented: return "NotImplemented";
-    case operation::method_not_allowed: return "MethodNotAllowed";
-    case operation::list_buckets: return "ListBuckets";
-    case operation::create_bucket: return "CreateBucket";
-    case operation::delete_bucket: return "DeleteBucket";
-    case operation::head_bucket: return "HeadBucket";
-    case operation::get_bucket_location: return "GetBucketLocation";
-    case operation::list_objects: return "ListObjects";
-    case operation::list_object_versions: return "ListObjectVersions";
-    case operation::list_multipart_uploads: return "ListMultipartUploads";
-    case operation::delete_objects: return "DeleteObjects";
-    case operation::put_object: return "PutObject";
-    case operation::copy_object: return "CopyObject";
-    case operation::get_object: return "GetObject";
-    case operation::head_object: return "HeadObject";
-    case operation::delete_object: return "DeleteObject";
-    case operation::create_multipart_upload: return "CreateMultipartUpload";
-    case operation::upload_part: return "UploadPart";
-    case operation::upload_part_copy: return "UploadPartCopy";
-    case operation::complete_multipart_upload: return "CompleteMultipartUpload";
-    case operation::abort_multipart_upload: return "AbortMultipartUpload";
-    case operation::list_parts: return "ListParts";
+    case operation::not_implemented:
+      return "NotImplemented";
+    case operation::method_not_allowed:
+      return "MethodNotAllowed";
+    case operation::list_buckets:
+      return "ListBuckets";
+    case operation::create_bucket:
+      return "CreateBucket";
+    case operation::delete_bucket:
+      return "DeleteBucket";
+    case operation::head_bucket:
+      return "HeadBucket";
+    case operation::get_bucket_location:
+      return "GetBucketLocation";
+    case operation::list_objects:
+      return "ListObjects";
+    case operation::list_object_versions:
+      return "ListObjectVersions";
+    case operation::list_multipart_uploads:
+      return "ListMultipartUploads";
+    case operation::delete_objects:
+      return "DeleteObjects";
+    case operation::put_object:
+      return "PutObject";
+    case operation::copy_object:
+      return "CopyObject";
+    case operation::get_object:
+      return "GetObject";
+    case operation::head_object:
+      return "HeadObject";
+    case operation::delete_object:
+      return "DeleteObject";
+    case operation::create_multipart_upload:
+      return "CreateMultipartUpload";
+    case operation::upload_part:
+      return "UploadPart";
+    case operation::upload_part_copy:
+      return "UploadPartCopy";
+    case operation::complete_multipart_upload:
+      return "CompleteMultipartUpload";
+    case operation::abort_multipart_upload:
+      return "AbortMultipartUpload";
+    case operation::list_parts:
+      return "ListParts";
   }
   return "Unknown";
 }

@@ -1,12 +1,12 @@
 #include "kvgate/s3/s3_handler.h"
 
+#include <spdlog/spdlog.h>
+
 #include "kvgate/protocol/uri.h"
 #include "kvgate/s3/addressing.h"
 #include "kvgate/s3/authenticator.h"
 #include "operations.h"
 #include "transfer_operations.h"
-
-#include <spdlog/spdlog.h>
 
 namespace kvgate::s3 {
 namespace {
@@ -15,26 +15,45 @@ using protocol::s3_error;
 
 asio::awaitable<void> dispatch(op_context& op) {
   switch (op.op) {
-    case operation::list_buckets: return async_list_buckets(op);
-    case operation::create_bucket: return async_create_bucket(op);
-    case operation::delete_bucket: return async_delete_bucket(op);
-    case operation::head_bucket: return async_head_bucket(op);
-    case operation::get_bucket_location: return async_get_bucket_location(op);
-    case operation::put_object: return async_put_object(op);
+    case operation::list_buckets:
+      return async_list_buckets(op);
+    case operation::create_bucket:
+      return async_create_bucket(op);
+    case operation::delete_bucket:
+      return async_delete_bucket(op);
+    case operation::head_bucket:
+      return async_head_bucket(op);
+    case operation::get_bucket_location:
+      return async_get_bucket_location(op);
+    case operation::put_object:
+      return async_put_object(op);
     case operation::get_object:
-    case operation::head_object: return async_get_object(op);
-    case operation::delete_object: return async_delete_object(op);
-    case operation::list_objects: return async_list_objects(op);
-    case operation::list_object_versions: return async_list_object_versions(op);
-    case operation::list_multipart_uploads: return async_list_multipart_uploads(op);
-    case operation::delete_objects: return async_delete_objects(op);
-    case operation::copy_object: return async_copy_object(op);
-    case operation::create_multipart_upload: return async_create_multipart_upload(op);
-    case operation::upload_part: return async_upload_part(op);
-    case operation::upload_part_copy: return async_upload_part_copy(op);
-    case operation::complete_multipart_upload: return async_complete_multipart_upload(op);
-    case operation::abort_multipart_upload: return async_abort_multipart_upload(op);
-    case operation::list_parts: return async_list_parts(op);
+    case operation::head_object:
+      return async_get_object(op);
+    case operation::delete_object:
+      return async_delete_object(op);
+    case operation::list_objects:
+      return async_list_objects(op);
+    case operation::list_object_versions:
+      return async_list_object_versions(op);
+    case operation::list_multipart_uploads:
+      return async_list_multipart_uploads(op);
+    case operation::delete_objects:
+      return async_delete_objects(op);
+    case operation::copy_object:
+      return async_copy_object(op);
+    case operation::create_multipart_upload:
+      return async_create_multipart_upload(op);
+    case operation::upload_part:
+      return async_upload_part(op);
+    case operation::upload_part_copy:
+      return async_upload_part_copy(op);
+    case operation::complete_multipart_upload:
+      return async_complete_multipart_upload(op);
+    case operation::abort_multipart_upload:
+      return async_abort_multipart_upload(op);
+    case operation::list_parts:
+      return async_list_parts(op);
     case operation::method_not_allowed:
       return op.async_fail(s3_error::method_not_allowed);
     default:
@@ -55,9 +74,12 @@ bool needs_bucket_lookup(operation op, const user& caller) {
 
 bool allowed(const user& u, access need, std::string_view bucket, std::string_view owner) {
   switch (need) {
-    case access::none: return true;
-    case access::read: return user_directory::can_read(u, bucket, owner);
-    case access::write: return user_directory::can_write(u, bucket, owner);
+    case access::none:
+      return true;
+    case access::read:
+      return user_directory::can_read(u, bucket, owner);
+    case access::write:
+      return user_directory::can_write(u, bucket, owner);
   }
   return false;
 }
@@ -87,7 +109,8 @@ asio::awaitable<void> s3_handler::async_handle(gateway::request_context& ctx) {
   req.query = std::move(*query);
 
   const auto host_it = header.find(http::field::host);
-  const std::string_view host = host_it == header.end() ? std::string_view() : std::string_view(host_it->value());
+  const std::string_view host =
+      host_it == header.end() ? std::string_view() : std::string_view(host_it->value());
   auto addr = resolve_address(host, req.raw_path, svc.domains);
   if (!addr) {
     co_await async_send_error(ctx, s3_error::invalid_argument, "Malformed request path",

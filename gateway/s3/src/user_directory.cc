@@ -11,8 +11,9 @@ namespace {
 
 using load_result = boost::system::result<user_directory, std::string>;
 
-boost::system::result<std::vector<std::string>, std::string> string_list(
-    const toml::table& t, std::string_view key, std::string_view where) {
+boost::system::result<std::vector<std::string>, std::string> string_list(const toml::table& t,
+                                                                         std::string_view key,
+                                                                         std::string_view where) {
   std::vector<std::string> out;
   const toml::node* node = t.get(key);
   if (node == nullptr) return out;
@@ -49,7 +50,8 @@ load_result user_directory::parse(const gateway::credentials& root, std::string_
     return fmt::format("{}: {}", origin, err.description());
   }
   for (const auto& [k, v] : parsed) {
-    if (k.str() != "user") return fmt::format("{}: unknown key \"{}\" (expected [[user]])", origin, k.str());
+    if (k.str() != "user")
+      return fmt::format("{}: unknown key \"{}\" (expected [[user]])", origin, k.str());
     (void)v;
   }
   const toml::array* users = parsed["user"].as_array();
@@ -68,10 +70,14 @@ load_result user_directory::parse(const gateway::credentials& root, std::string_
       (void)v;
     }
     user u;
-    if (auto ak = (*t)["access_key"].value<std::string>(); ak && !ak->empty()) u.access_key = *ak;
-    else return fmt::format("{}: access_key missing or empty", where);
-    if (auto sk = (*t)["secret_key"].value<std::string>(); sk && !sk->empty()) u.secret_key = *sk;
-    else return fmt::format("{}: secret_key missing or empty for {}", where, u.access_key);
+    if (auto ak = (*t)["access_key"].value<std::string>(); ak && !ak->empty())
+      u.access_key = *ak;
+    else
+      return fmt::format("{}: access_key missing or empty", where);
+    if (auto sk = (*t)["secret_key"].value<std::string>(); sk && !sk->empty())
+      u.secret_key = *sk;
+    else
+      return fmt::format("{}: secret_key missing or empty for {}", where, u.access_key);
     auto read = string_list(*t, "read", where);
     if (!read) return read.error();
     auto write = string_list(*t, "write", where);

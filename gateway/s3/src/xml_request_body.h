@@ -14,7 +14,7 @@
 
 namespace kvgate::s3 {
 
-asio::awaitable<boost::system::result<std::string, s3_failure>> async_read_xml_body(op_context& op,
-                                                                                   std::size_t max_bytes);
+asio::awaitable<boost::system::result<std::string, s3_failure>> async_read_xml_body(
+    op_context& op, std::size_t max_bytes);
 
 }  // namespace kvgate::s3

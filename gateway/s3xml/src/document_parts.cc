@@ -1,8 +1,9 @@
 // S3 timestamps and encoding-type=url.
 #include "kvgate/s3xml/document_parts.h"
 
-#include <chrono>
 #include <fmt/format.h>
+
+#include <chrono>
 
 #include "kvgate/protocol/uri.h"
 

@@ -31,7 +31,8 @@ void add_common_prefixes(pugi::xml_node root, const listing_page& page) {
 }
 
 void add_delimiter_and_encoding(pugi::xml_node root, const listing_page& page) {
-  if (!page.delimiter.empty()) add_listing_text(root, "Delimiter", page.delimiter, page.url_encoding);
+  if (!page.delimiter.empty())
+    add_listing_text(root, "Delimiter", page.delimiter, page.url_encoding);
   if (page.url_encoding) add_text(root, "EncodingType", "url");
 }
 

@@ -38,7 +38,8 @@ std::string render_list_parts(const list_parts_document& doc) {
   add_text(root, "StorageClass", kStandardStorageClass);
   add_number(root, "PartNumberMarker", static_cast<std::uint64_t>(doc.part_number_marker));
   if (doc.truncated) {
-    add_number(root, "NextPartNumberMarker", static_cast<std::uint64_t>(doc.next_part_number_marker));
+    add_number(root, "NextPartNumberMarker",
+               static_cast<std::uint64_t>(doc.next_part_number_marker));
   }
   add_number(root, "MaxParts", static_cast<std::uint64_t>(doc.max_parts));
   add_bool(root, "IsTruncated", doc.truncated);

@@ -10,8 +10,8 @@
 namespace kvgate::s3xml {
 namespace {
 
-constexpr std::array<std::string_view, 5> kChecksumAlgorithms = {"CRC32", "CRC32C", "CRC64NVME", "SHA1",
-                                                                 "SHA256"};
+constexpr std::array<std::string_view, 5> kChecksumAlgorithms = {"CRC32", "CRC32C", "CRC64NVME",
+                                                                 "SHA1", "SHA256"};
 
 // Text of a required single child, or missing_element / duplicate_element.
 result<std::string> required_text(pugi::xml_node parent, std::string_view name) {
@@ -105,7 +105,8 @@ result<delete_request> parse_delete_request(std::string_view body) {
   }
   for (pugi::xml_node child : root->children()) {
     if (child.type() != pugi::node_element || local_name(child) != "Object") continue;
-    if (request.objects.size() == kMaxDeleteObjects) return make_error_code(xml_errc::too_many_entries);
+    if (request.objects.size() == kMaxDeleteObjects)
+      return make_error_code(xml_errc::too_many_entries);
     delete_target target;
     auto key = required_text(child, "Key");
     if (!key) return key.error();

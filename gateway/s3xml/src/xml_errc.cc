@@ -11,17 +11,28 @@ class xml_category_impl final : public std::error_category {
   const char* name() const noexcept override { return "kvgate.s3xml"; }
   std::string message(int value) const override {
     switch (static_cast<xml_errc>(value)) {
-      case xml_errc::ok: return "success";
-      case xml_errc::body_too_large: return "the XML body exceeds the size limit";
-      case xml_errc::not_well_formed: return "the XML you provided was not well-formed";
-      case xml_errc::wrong_root: return "unexpected root element";
-      case xml_errc::missing_element: return "a required XML element is missing";
-      case xml_errc::duplicate_element: return "an XML element appears more than once";
-      case xml_errc::bad_integer: return "a numeric XML element is not a decimal integer";
-      case xml_errc::bad_boolean: return "a boolean XML element is not true or false";
-      case xml_errc::no_entries: return "the request lists no entries";
-      case xml_errc::too_many_entries: return "the request lists too many entries";
-      case xml_errc::part_number_range: return "Part number must be an integer between 1 and 10000, inclusive";
+      case xml_errc::ok:
+        return "success";
+      case xml_errc::body_too_large:
+        return "the XML body exceeds the size limit";
+      case xml_errc::not_well_formed:
+        return "the XML you provided was not well-formed";
+      case xml_errc::wrong_root:
+        return "unexpected root element";
+      case xml_errc::missing_element:
+        return "a required XML element is missing";
+      case xml_errc::duplicate_element:
+        return "an XML element appears more than once";
+      case xml_errc::bad_integer:
+        return "a numeric XML element is not a decimal integer";
+      case xml_errc::bad_boolean:
+        return "a boolean XML element is not true or false";
+      case xml_errc::no_entries:
+        return "the request lists no entries";
+      case xml_errc::too_many_entries:
+        return "the request lists too many entries";
+      case xml_errc::part_number_range:
+        return "Part number must be an integer between 1 and 10000, inclusive";
     }
     return "unknown s3 xml error";
   }
@@ -38,9 +49,12 @@ protocol::s3_error to_s3_error(const std::error_code& ec) noexcept {
   using protocol::s3_error;
   if (ec.category() != xml_category()) return s3_error::internal_error;
   switch (static_cast<xml_errc>(ec.value())) {
-    case xml_errc::ok: return s3_error::internal_error;
-    case xml_errc::body_too_large: return s3_error::max_message_length_exceeded;
-    case xml_errc::part_number_range: return s3_error::invalid_argument;
+    case xml_errc::ok:
+      return s3_error::internal_error;
+    case xml_errc::body_too_large:
+      return s3_error::max_message_length_exceeded;
+    case xml_errc::part_number_range:
+      return s3_error::invalid_argument;
     case xml_errc::not_well_formed:
     case xml_errc::wrong_root:
     case xml_errc::missing_element:
@@ -48,7 +62,8 @@ protocol::s3_error to_s3_error(const std::error_code& ec) noexcept {
     case xml_errc::bad_integer:
     case xml_errc::bad_boolean:
     case xml_errc::no_entries:
-    case xml_errc::too_many_entries: return s3_error::malformed_xml;
+    case xml_errc::too_many_entries:
+      return s3_error::malformed_xml;
   }
   return s3_error::internal_error;
 }

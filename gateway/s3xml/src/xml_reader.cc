@@ -3,13 +3,14 @@
 
 namespace kvgate::s3xml {
 
-result<pugi::xml_node> load_document(pugi::xml_document& doc, std::string_view body, std::size_t max_bytes,
-                                     std::string_view root_name) {
+result<pugi::xml_node> load_document(pugi::xml_document& doc, std::string_view body,
+                                     std::size_t max_bytes, std::string_view root_name) {
   if (body.size() > max_bytes) return make_error_code(xml_errc::body_too_large);
   // parse_ws_pcdata keeps whitespace-only text so a key of "  " survives;
   // no DOCTYPE entity expansion exists in pugixml.
   constexpr unsigned kOptions = pugi::parse_default | pugi::parse_ws_pcdata;
-  const pugi::xml_parse_result parsed = doc.load_buffer(body.data(), body.size(), kOptions, pugi::encoding_utf8);
+  const pugi::xml_parse_result parsed =
+      doc.load_buffer(body.data(), body.size(), kOptions, pugi::encoding_utf8);
   if (!parsed) return make_error_code(xml_errc::not_well_formed);
   pugi::xml_node root = doc.document_element();
   if (!root) return make_error_code(xml_errc::not_well_formed);
@@ -19,7 +20,8 @@ result<pugi::xml_node> load_document(pugi::xml_document& doc, std::string_view b
 
 std::string_view local_name(pugi::xml_node node) noexcept {
   std::string_view name = node.name();
-  if (const auto colon = name.rfind(':'); colon != std::string_view::npos) name.remove_prefix(colon + 1);
+  if (const auto colon = name.rfind(':'); colon != std::string_view::npos)
+    name.remove_prefix(colon + 1);
   return name;
 }
 
@@ -36,7 +38,8 @@ result<std::optional<pugi::xml_node>> unique_child(pugi::xml_node parent, std::s
 std::string element_text(pugi::xml_node node) {
   std::string text;
   for (pugi::xml_node child : node.children()) {
-    if (child.type() == pugi::node_pcdata || child.type() == pugi::node_cdata) text += child.value();
+    if (child.type() == pugi::node_pcdata || child.type() == pugi::node_cdata)
+      text += child.value();
   }
   return text;
 }

@@ -19,7 +19,8 @@ namespace kvgate::s3xml {
 // Loads body into doc and returns its root element, checking the byte limit,
 // well-formedness and the root's local name.
 [[nodiscard]] result<pugi::xml_node> load_document(pugi::xml_document& doc, std::string_view body,
-                                                   std::size_t max_bytes, std::string_view root_name);
+                                                   std::size_t max_bytes,
+                                                   std::string_view root_name);
 
 // Element name without a namespace prefix ("s3:Part" -> "Part").
 std::string_view local_name(pugi::xml_node node) noexcept;

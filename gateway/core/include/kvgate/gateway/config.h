@@ -14,7 +14,6 @@
 #pragma once
 
 #include <boost/system/result.hpp>
-
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
@@ -45,13 +44,13 @@ std::string to_string(const listen_address& a);
 enum class access_log_style { text, json };
 
 struct server_config {
-  std::vector<listen_address> listen;          // plaintext HTTP listeners
+  std::vector<listen_address> listen;            // plaintext HTTP listeners
   std::vector<std::filesystem::path> data_dirs;  // one directory per disk
-  std::vector<std::string> domains;            // virtual-hosted-style base domains
-  std::vector<listen_address> tls_listen;      // HTTPS listeners
+  std::vector<std::string> domains;              // virtual-hosted-style base domains
+  std::vector<listen_address> tls_listen;        // HTTPS listeners
   std::filesystem::path tls_cert_file;
   std::filesystem::path tls_key_file;
-  std::string access_key;                      // root credentials
+  std::string access_key;  // root credentials
   std::string secret_key;
   std::filesystem::path credentials_file;      // more users (read by the S3 layer)
   bool dev_credentials = false;                // no keys configured: use dev ones
@@ -77,9 +76,9 @@ enum class option_kind { string, string_list, unsigned_integer, milliseconds, by
 
 // One row of the option table.
 struct config_option {
-  std::string_view key;    // TOML key and canonical name in messages
-  std::string_view env;    // environment variable, empty when not settable
-  std::string_view flag;   // "--flag", empty when not settable on the command line
+  std::string_view key;   // TOML key and canonical name in messages
+  std::string_view env;   // environment variable, empty when not settable
+  std::string_view flag;  // "--flag", empty when not settable on the command line
   option_kind kind;
   std::string_view default_text;
   std::string_view help;

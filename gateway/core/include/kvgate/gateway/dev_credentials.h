@@ -7,7 +7,6 @@
 #pragma once
 
 #include <boost/system/result.hpp>
-
 #include <filesystem>
 #include <string>
 

@@ -7,14 +7,14 @@ namespace kvgate::gateway {
 
 enum class errc {
   ok = 0,
-  body_incomplete = 1,   // the peer closed or stalled before the declared body ended
-  body_timeout,          // no body progress within body_stall_timeout
-  body_malformed,        // chunked framing or Content-Length was invalid
-  head_already_sent,     // async_write_head called twice
-  head_not_sent,         // body written before the head
-  body_too_long,         // more body bytes than the declared Content-Length
-  body_too_short,        // async_finish before the declared Content-Length was written
-  connection_lost,       // writing the response failed; the connection is closed
+  body_incomplete = 1,  // the peer closed or stalled before the declared body ended
+  body_timeout,         // no body progress within body_stall_timeout
+  body_malformed,       // chunked framing or Content-Length was invalid
+  head_already_sent,    // async_write_head called twice
+  head_not_sent,        // body written before the head
+  body_too_long,        // more body bytes than the declared Content-Length
+  body_too_short,       // async_finish before the declared Content-Length was written
+  connection_lost,      // writing the response failed; the connection is closed
   invalid_argument,
 };
 

@@ -11,15 +11,14 @@
 // may be called from any thread; everything else from the owning thread.
 #pragma once
 
-#include "kvgate/gateway/config.h"
-#include "kvgate/gateway/request_handler.h"
-#include "kvgate/gateway/server_hooks.h"
-
 #include <boost/asio/thread_pool.hpp>
-
 #include <memory>
 #include <string>
 #include <vector>
+
+#include "kvgate/gateway/config.h"
+#include "kvgate/gateway/request_handler.h"
+#include "kvgate/gateway/server_hooks.h"
 
 namespace kvgate::gateway {
 
@@ -41,8 +40,7 @@ class http_server {
   // Serves until a shutdown signal or stop(); returns after the drain.
   // `hooks` customise the core's own answers (errors, readiness).
   // `on_listening` runs once every acceptor listens (used to print the ready line).
-  void run(request_handler& handler, server_hooks hooks,
-           const std::function<void()>& on_listening);
+  void run(request_handler& handler, server_hooks hooks, const std::function<void()>& on_listening);
   // Starts a graceful shutdown. Thread-safe.
   void stop();
 

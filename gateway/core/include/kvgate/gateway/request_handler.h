@@ -21,7 +21,6 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/http/message.hpp>
 #include <boost/system/result.hpp>
-
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -110,7 +109,12 @@ asio::awaitable<std::invoke_result_t<F&>> async_run_blocking(asio::thread_pool& 
   using value_type = std::invoke_result_t<F&>;
   if constexpr (std::is_void_v<value_type>) {
     co_await asio::co_spawn(
-        pool, [&fn]() -> asio::awaitable<void> { fn(); co_return; }, asio::use_awaitable);
+        pool,
+        [&fn]() -> asio::awaitable<void> {
+          fn();
+          co_return;
+        },
+        asio::use_awaitable);
   } else {
     // optional<> because co_spawn needs a default-constructible value type.
     std::optional<value_type> out = co_await asio::co_spawn(

@@ -10,7 +10,6 @@
 #pragma once
 
 #include <boost/beast/http/status.hpp>
-
 #include <functional>
 #include <string>
 #include <string_view>

@@ -49,10 +49,11 @@ struct trailer_field {
 class aws_chunked_decoder {
  public:
   // For unsigned_trailer. decoded_length is x-amz-decoded-content-length, if sent.
-  explicit aws_chunked_decoder(std::optional<std::uint64_t> decoded_length, aws_chunked_limits limits = {});
+  explicit aws_chunked_decoder(std::optional<std::uint64_t> decoded_length,
+                               aws_chunked_limits limits = {});
   // For signed_payload / signed_trailer; `chain` is seeded with the request signature.
-  aws_chunked_decoder(aws_chunked_mode mode, sigv4_chunk_chain chain, std::optional<std::uint64_t> decoded_length,
-                      aws_chunked_limits limits = {});
+  aws_chunked_decoder(aws_chunked_mode mode, sigv4_chunk_chain chain,
+                      std::optional<std::uint64_t> decoded_length, aws_chunked_limits limits = {});
 
   struct step {
     std::size_t consumed = 0;  // bytes of the input used
@@ -86,9 +87,9 @@ class aws_chunked_decoder {
 
   state state_ = state::chunk_header;
   std::error_code error_;
-  std::string line_;                // partial header / trailer line
+  std::string line_;  // partial header / trailer line
   std::size_t trailer_bytes_ = 0;
-  std::uint64_t remaining_ = 0;     // data bytes left in the current chunk
+  std::uint64_t remaining_ = 0;  // data bytes left in the current chunk
   std::size_t crlf_seen_ = 0;
   std::string chunk_signature_;
   std::optional<hasher> chunk_hash_;

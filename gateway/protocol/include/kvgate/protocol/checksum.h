@@ -45,8 +45,10 @@ std::uint32_t crc32c_update(std::uint32_t crc, byte_view data) noexcept;
 std::uint64_t crc64nvme_update(std::uint64_t crc, byte_view data) noexcept;
 
 std::uint32_t crc32_combine(std::uint32_t crc_a, std::uint32_t crc_b, std::uint64_t len_b) noexcept;
-std::uint32_t crc32c_combine(std::uint32_t crc_a, std::uint32_t crc_b, std::uint64_t len_b) noexcept;
-std::uint64_t crc64nvme_combine(std::uint64_t crc_a, std::uint64_t crc_b, std::uint64_t len_b) noexcept;
+std::uint32_t crc32c_combine(std::uint32_t crc_a, std::uint32_t crc_b,
+                             std::uint64_t len_b) noexcept;
+std::uint64_t crc64nvme_combine(std::uint64_t crc_a, std::uint64_t crc_b,
+                                std::uint64_t len_b) noexcept;
 
 class hasher {
  public:

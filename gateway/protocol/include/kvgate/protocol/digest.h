@@ -17,7 +17,9 @@ using sha256_digest = std::array<std::uint8_t, 32>;
 using sha1_digest = std::array<std::uint8_t, 20>;
 
 sha256_digest sha256(byte_view data);
-inline sha256_digest sha256(std::string_view s) { return sha256(as_bytes(s)); }
+inline sha256_digest sha256(std::string_view s) {
+  return sha256(as_bytes(s));
+}
 std::string sha256_hex(std::string_view s);
 
 sha256_digest hmac_sha256(byte_view key, byte_view data);

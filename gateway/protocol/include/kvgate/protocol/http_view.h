@@ -23,9 +23,9 @@ const header_field* find_header(header_list headers, std::string_view name) noex
 bool iequals(std::string_view a, std::string_view b) noexcept;
 
 struct request_view {
-  std::string_view method;       // "GET", ...
-  std::string_view path;         // raw path as sent, still percent-encoded
-  const query_params* query;     // decoded parameters (never null)
+  std::string_view method;    // "GET", ...
+  std::string_view path;      // raw path as sent, still percent-encoded
+  const query_params* query;  // decoded parameters (never null)
   header_list headers;
 };
 

@@ -49,7 +49,8 @@ struct resolved_range {
   friend bool operator==(const resolved_range&, const resolved_range&) = default;
 };
 
-[[nodiscard]] result<resolved_range> resolve(const range_spec& spec, std::uint64_t object_size) noexcept;
+[[nodiscard]] result<resolved_range> resolve(const range_spec& spec,
+                                             std::uint64_t object_size) noexcept;
 
 // "bytes first-last/size"; precondition: r.partial and r.length > 0.
 std::string content_range(const resolved_range& r, std::uint64_t object_size);

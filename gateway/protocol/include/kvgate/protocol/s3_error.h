@@ -53,7 +53,7 @@ enum class s3_error {
   not_implemented,
   not_modified,  // 304, no body
   precondition_failed,
-  quota_exceeded,  // kvgate: bucket or deployment quota (403)
+  quota_exceeded,   // kvgate: bucket or deployment quota (403)
   request_expired,  // presigned URL expired: 403 AccessDenied "Request has expired"
   request_time_too_skewed,
   request_timeout,
@@ -73,8 +73,12 @@ struct s3_error_info {
 // The whole table, in enumerator order (for tests and documentation).
 std::span<const s3_error_info> all_s3_errors() noexcept;
 const s3_error_info& info(s3_error e) noexcept;
-inline unsigned http_status(s3_error e) noexcept { return info(e).http_status; }
-inline std::string_view error_code_name(s3_error e) noexcept { return info(e).code; }
+inline unsigned http_status(s3_error e) noexcept {
+  return info(e).http_status;
+}
+inline std::string_view error_code_name(s3_error e) noexcept {
+  return info(e).code;
+}
 // False for statuses that must not carry a body (304).
 bool has_error_body(s3_error e) noexcept;
 

@@ -43,8 +43,8 @@ std::string sigv2_sign(std::string_view secret, std::string_view string_to_sign)
 
 // Date comes from x-amz-date (then the Date line is empty) or Date; 15-minute skew.
 [[nodiscard]] result<void> verify_sigv2_header(const request_view& request,
-                                               const sigv2_authorization& auth, std::string_view secret,
-                                               sys_seconds now);
+                                               const sigv2_authorization& auth,
+                                               std::string_view secret, sys_seconds now);
 // request_expired when now > Expires.
 [[nodiscard]] result<void> verify_sigv2_presigned(const request_view& request,
                                                   const sigv2_presigned& presigned,

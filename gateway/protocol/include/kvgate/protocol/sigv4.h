@@ -27,7 +27,8 @@ inline constexpr std::string_view kUnsignedPayload = "UNSIGNED-PAYLOAD";
 inline constexpr std::string_view kStreamingSignedPayload = "STREAMING-AWS4-HMAC-SHA256-PAYLOAD";
 inline constexpr std::string_view kStreamingSignedPayloadTrailer =
     "STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER";
-inline constexpr std::string_view kStreamingUnsignedPayloadTrailer = "STREAMING-UNSIGNED-PAYLOAD-TRAILER";
+inline constexpr std::string_view kStreamingUnsignedPayloadTrailer =
+    "STREAMING-UNSIGNED-PAYLOAD-TRAILER";
 inline constexpr std::string_view kEmptySha256 =
     "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
 inline constexpr std::chrono::seconds kMaxPresignExpiry{604800};
@@ -90,8 +91,8 @@ std::string string_to_sign(std::string_view amz_date, std::string_view scope,
 using signing_key = sha256_digest;
 // HMAC chain "AWS4"+secret -> date -> region -> service -> "aws4_request".
 // Depends only on (secret, date, region, service): cache it per day.
-signing_key derive_signing_key(std::string_view secret, std::string_view date, std::string_view region,
-                               std::string_view service);
+signing_key derive_signing_key(std::string_view secret, std::string_view date,
+                               std::string_view region, std::string_view service);
 
 // Lower-case hex HMAC-SHA256 of the string to sign.
 std::string sign(const signing_key& key, std::string_view string_to_sign);

@@ -17,7 +17,8 @@ namespace kvgate::protocol {
 
 class sigv4_chunk_chain {
  public:
-  sigv4_chunk_chain(signing_key key, std::string amz_date, std::string scope, std::string seed_signature);
+  sigv4_chunk_chain(signing_key key, std::string amz_date, std::string scope,
+                    std::string seed_signature);
 
   // Signature of the next chunk whose data hashes to chunk_sha256; becomes "previous".
   std::string sign_chunk(const sha256_digest& chunk_sha256);

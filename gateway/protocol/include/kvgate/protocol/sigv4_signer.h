@@ -37,7 +37,8 @@ struct request_to_sign {
 };
 
 struct signed_request {
-  std::vector<owned_header> added_headers;  // x-amz-date, x-amz-content-sha256, [token], authorization
+  std::vector<owned_header>
+      added_headers;  // x-amz-date, x-amz-content-sha256, [token], authorization
   std::string authorization;
   std::string signature;  // seed signature for aws-chunked bodies
   std::string amz_date;

@@ -18,7 +18,7 @@ namespace kvgate::protocol {
 
 struct sigv4_context {
   credential_scope credential;
-  std::string amz_date;      // timestamp used in the string to sign
+  std::string amz_date;  // timestamp used in the string to sign
   signing_key key{};
   std::string seed_signature;
   std::string payload_hash;  // x-amz-content-sha256 value (or UNSIGNED-PAYLOAD)
@@ -41,6 +41,6 @@ struct sigv4_context {
 [[nodiscard]] result<sigv4_context> verify_sigv4_presigned(const request_view& request,
                                                            const sigv4_presigned& presigned,
                                                            std::string_view secret, sys_seconds now,
-                                                        signing_key_cache* cache = nullptr);
+                                                           signing_key_cache* cache = nullptr);
 
 }  // namespace kvgate::protocol

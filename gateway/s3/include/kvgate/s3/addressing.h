@@ -4,11 +4,11 @@
 // exactly once from the raw request-target. Pure functions, thread-safe.
 #pragma once
 
-#include "kvgate/protocol/result.h"
-
 #include <span>
 #include <string>
 #include <string_view>
+
+#include "kvgate/protocol/result.h"
 
 namespace kvgate::s3 {
 

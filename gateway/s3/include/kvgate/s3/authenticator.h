@@ -9,14 +9,13 @@
 // injected by a third party. Pure apart from the signing-key cache; thread-safe.
 #pragma once
 
-#include "kvgate/s3/body_pipeline.h"
-#include "kvgate/s3/s3_request.h"
-#include "kvgate/s3/user_directory.h"
+#include <boost/beast/http/message.hpp>
 
 #include "kvgate/protocol/amz_time.h"
 #include "kvgate/protocol/signing_key_cache.h"
-
-#include <boost/beast/http/message.hpp>
+#include "kvgate/s3/body_pipeline.h"
+#include "kvgate/s3/s3_request.h"
+#include "kvgate/s3/user_directory.h"
 
 namespace kvgate::s3 {
 

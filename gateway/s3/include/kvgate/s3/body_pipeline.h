@@ -13,19 +13,19 @@
 // next async_next(). One per request, used from the request coroutine only.
 #pragma once
 
-#include "kvgate/erasure/object.h"
-#include "kvgate/gateway/request_handler.h"
-#include "kvgate/protocol/aws_chunked.h"
-#include "kvgate/protocol/checksum.h"
-#include "kvgate/protocol/s3_error.h"
-#include "kvgate/s3/s3_request.h"
-
 #include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <span>
 #include <string>
 #include <vector>
+
+#include "kvgate/erasure/object.h"
+#include "kvgate/gateway/request_handler.h"
+#include "kvgate/protocol/aws_chunked.h"
+#include "kvgate/protocol/checksum.h"
+#include "kvgate/protocol/s3_error.h"
+#include "kvgate/s3/s3_request.h"
 
 namespace kvgate::s3 {
 
@@ -40,10 +40,10 @@ struct s3_failure {
 
 // What the request headers say about the body.
 struct body_plan {
-  std::optional<protocol::aws_chunked_mode> chunked;  // aws-chunked framing
-  std::optional<std::uint64_t> decoded_length;          // object size if known
-  std::optional<std::string> sha256_hex;                // hex x-amz-content-sha256
-  std::optional<protocol::bytes> content_md5;           // decoded Content-MD5
+  std::optional<protocol::aws_chunked_mode> chunked;     // aws-chunked framing
+  std::optional<std::uint64_t> decoded_length;           // object size if known
+  std::optional<std::string> sha256_hex;                 // hex x-amz-content-sha256
+  std::optional<protocol::bytes> content_md5;            // decoded Content-MD5
   std::optional<protocol::checksum_algorithm> checksum;  // x-amz-checksum-* to verify
   std::optional<std::string> checksum_value;             // header value; empty = in trailer
 };

@@ -5,14 +5,13 @@
 // Pure functions, thread-safe.
 #pragma once
 
-#include "kvgate/erasure/object.h"
-#include "kvgate/protocol/uri.h"
-
 #include <boost/beast/http/message.hpp>
-
 #include <chrono>
 #include <cstdint>
 #include <string>
+
+#include "kvgate/erasure/object.h"
+#include "kvgate/protocol/uri.h"
 
 namespace kvgate::s3 {
 

@@ -5,9 +5,9 @@
 // Pure functions, thread-safe.
 #pragma once
 
-#include "kvgate/protocol/uri.h"
-
 #include <string_view>
+
+#include "kvgate/protocol/uri.h"
 
 namespace kvgate::s3 {
 
@@ -24,7 +24,7 @@ enum class operation {
   list_multipart_uploads,  // GET /bucket?uploads
   delete_objects,          // POST /bucket?delete
   put_object,
-  copy_object,             // PUT with x-amz-copy-source
+  copy_object,  // PUT with x-amz-copy-source
   get_object,
   head_object,
   delete_object,

@@ -5,14 +5,13 @@
 // core closes the connection.
 #pragma once
 
-#include "kvgate/gateway/request_handler.h"
-#include "kvgate/protocol/s3_error.h"
-
 #include <boost/beast/http/fields.hpp>
 #include <boost/beast/http/status.hpp>
-
 #include <string>
 #include <string_view>
+
+#include "kvgate/gateway/request_handler.h"
+#include "kvgate/protocol/s3_error.h"
 
 namespace kvgate::s3 {
 

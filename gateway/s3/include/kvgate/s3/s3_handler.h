@@ -3,15 +3,14 @@
 // instance serves every connection; thread-safe (its state is s3_service).
 #pragma once
 
+#include <boost/system/result.hpp>
+#include <memory>
+#include <string>
+
 #include "kvgate/gateway/config.h"
 #include "kvgate/gateway/dev_credentials.h"
 #include "kvgate/gateway/request_handler.h"
 #include "kvgate/s3/s3_service.h"
-
-#include <boost/system/result.hpp>
-
-#include <memory>
-#include <string>
 
 namespace kvgate::s3 {
 

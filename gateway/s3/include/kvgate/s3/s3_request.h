@@ -5,12 +5,12 @@
 // request and is used from the connection strand only.
 #pragma once
 
-#include "kvgate/protocol/sigv4_verifier.h"
-#include "kvgate/protocol/uri.h"
-
 #include <optional>
 #include <string>
 #include <string_view>
+
+#include "kvgate/protocol/sigv4_verifier.h"
+#include "kvgate/protocol/uri.h"
 
 namespace kvgate::s3 {
 
@@ -25,13 +25,13 @@ struct principal {
 enum class auth_kind { sigv4_header, sigv4_presigned, sigv2_header, sigv2_presigned };
 
 struct s3_request {
-  std::string method;         // "GET", "PUT", ...
-  std::string raw_path;       // path as sent, still percent-encoded
-  std::string raw_query;      // query as sent
+  std::string method;            // "GET", "PUT", ...
+  std::string raw_path;          // path as sent, still percent-encoded
+  std::string raw_query;         // query as sent
   protocol::query_params query;  // decoded query parameters
-  std::string bucket;         // empty for service-level requests
-  std::string key;            // decoded exactly once; empty for bucket requests
-  bool virtual_hosted = false;  // bucket came from the Host header
+  std::string bucket;            // empty for service-level requests
+  std::string key;               // decoded exactly once; empty for bucket requests
+  bool virtual_hosted = false;   // bucket came from the Host header
   principal caller;
   auth_kind auth = auth_kind::sigv4_header;
   // SigV4 state (header or presigned auth); empty for SigV2.

@@ -4,19 +4,18 @@
 // thread-safe because every member is immutable or itself thread-safe.
 #pragma once
 
-#include "kvgate/erasure/store.h"
-#include "kvgate/gateway/config.h"
-#include "kvgate/protocol/signing_key_cache.h"
-#include "kvgate/s3/user_directory.h"
-
 #include <boost/asio/thread_pool.hpp>
-
 #include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
 #include <vector>
+
+#include "kvgate/erasure/store.h"
+#include "kvgate/gateway/config.h"
+#include "kvgate/protocol/signing_key_cache.h"
+#include "kvgate/s3/user_directory.h"
 
 namespace kvgate::s3 {
 
@@ -27,7 +26,7 @@ struct s3_service {
   std::shared_ptr<erasure::store> store;
   boost::asio::thread_pool* blocking_pool = nullptr;
   user_directory users;
-  std::vector<std::string> domains;     // virtual-hosted base domains
+  std::vector<std::string> domains;         // virtual-hosted base domains
   std::size_t body_buffer_bytes = 1 << 20;  // per-request body / GET buffer
   mutable protocol::signing_key_cache key_cache;
   // Injected clock for authentication (tests); empty = system clock.

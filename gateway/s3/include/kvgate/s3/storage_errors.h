@@ -2,9 +2,9 @@
 // errno codes) to S3 errors. Pure, thread-safe.
 #pragma once
 
-#include "kvgate/protocol/s3_error.h"
-
 #include <system_error>
+
+#include "kvgate/protocol/s3_error.h"
 
 namespace kvgate::s3 {
 

@@ -13,15 +13,14 @@
 // name. Immutable after load(); thread-safe for concurrent lookups.
 #pragma once
 
-#include "kvgate/gateway/dev_credentials.h"
-
 #include <boost/system/result.hpp>
-
 #include <filesystem>
 #include <map>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "kvgate/gateway/dev_credentials.h"
 
 namespace kvgate::s3 {
 

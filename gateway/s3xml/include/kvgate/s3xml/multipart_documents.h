@@ -25,7 +25,7 @@ struct complete_upload_document {
   std::string location;  // absolute URL or path of the object
   std::string bucket;
   std::string key;
-  std::string etag;      // quoted "<md5>-N"
+  std::string etag;  // quoted "<md5>-N"
   checksum_field checksum;
 };
 std::string render_complete_upload(const complete_upload_document& doc);

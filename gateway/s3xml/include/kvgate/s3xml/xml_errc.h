@@ -18,16 +18,16 @@ using result = boost::system::result<T, std::error_code>;
 
 enum class xml_errc {
   ok = 0,
-  body_too_large,       // body above the parser's byte limit
-  not_well_formed,      // pugixml could not parse the document
-  wrong_root,           // root element is not the one the operation expects
-  missing_element,      // a required child (Part, PartNumber, ETag, Object, Key) is absent
-  duplicate_element,    // a single-valued child appears twice
-  bad_integer,          // PartNumber is not a decimal integer
-  bad_boolean,          // Quiet is not true/false
-  no_entries,           // no Part / no Object
-  too_many_entries,     // more Parts or Objects than the operation allows
-  part_number_range,    // PartNumber outside 1..10000
+  body_too_large,     // body above the parser's byte limit
+  not_well_formed,    // pugixml could not parse the document
+  wrong_root,         // root element is not the one the operation expects
+  missing_element,    // a required child (Part, PartNumber, ETag, Object, Key) is absent
+  duplicate_element,  // a single-valued child appears twice
+  bad_integer,        // PartNumber is not a decimal integer
+  bad_boolean,        // Quiet is not true/false
+  no_entries,         // no Part / no Object
+  too_many_entries,   // more Parts or Objects than the operation allows
+  part_number_range,  // PartNumber outside 1..10000
 };
 
 const std::error_category& xml_category() noexcept;
