@@ -308,11 +308,10 @@ result<std::uint64_t> store_impl::drain_heal_queue() {
       if (h.error() == errc::object_not_found) {
         dequeue_heal(bucket, key);
         // Remnants of a deleted object on disks that missed the delete.
-        const std::string hash = layout::key_hash(bucket, key);
+        const std::string meta = layout::manifest_path(bucket, layout::key_hash(bucket, key));
         const std::string trash = layout::trash_dir(layout::random_id());
-        set_->run_each([&](std::size_t d) -> result<void> {
-          return set_->disk_at(d).rename(layout::manifest_path(bucket, hash), trash);
-        });
+        set_->run_each(
+            [&](std::size_t d) -> result<void> { return set_->disk_at(d).rename(meta, trash); });
       }
       continue;
     }
