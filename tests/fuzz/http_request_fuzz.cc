@@ -7,6 +7,11 @@
 // route()/required_access(). Checks addressing invariants along the way.
 #include <algorithm>
 #include <array>
+#include <boost/asio/buffer.hpp>
+#include <boost/beast/http/buffer_body.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/field.hpp>
+#include <boost/beast/http/parser.hpp>
 #include <cctype>
 #include <cstddef>
 #include <cstdint>
@@ -14,12 +19,6 @@
 #include <optional>
 #include <string>
 #include <string_view>
-
-#include <boost/asio/buffer.hpp>
-#include <boost/beast/http/buffer_body.hpp>
-#include <boost/beast/http/error.hpp>
-#include <boost/beast/http/field.hpp>
-#include <boost/beast/http/parser.hpp>
 
 #include "kvgate/gateway/config.h"
 #include "kvgate/protocol/uri.h"
@@ -91,7 +90,8 @@ void check_addressing(std::string_view host, std::string_view raw_path) {
   auto virt = s3::resolve_address(addr->bucket + ".localhost:443", "/" + encoded_key, kDomains);
   if (!virt || !virt->virtual_hosted || virt->bucket != addr->bucket || virt->key != addr->key)
     std::abort();
-  auto path = s3::resolve_address("example.invalid", "/" + addr->bucket + "/" + encoded_key, kDomains);
+  auto path =
+      s3::resolve_address("example.invalid", "/" + addr->bucket + "/" + encoded_key, kDomains);
   if (!path || path->virtual_hosted || path->bucket != addr->bucket || path->key != addr->key)
     std::abort();
 }
@@ -104,13 +104,14 @@ void handle_head(const request_parser::value_type& req) {
   auto query = protocol::parse_query(split.query);
   if (!query) return;
   const auto host_it = req.find(http::field::host);
-  const std::string_view host = host_it == req.end() ? std::string_view() : std::string_view(host_it->value());
+  const std::string_view host =
+      host_it == req.end() ? std::string_view() : std::string_view(host_it->value());
   check_addressing(host, split.path);
   auto addr = s3::resolve_address(host, split.path, kDomains);
   if (!addr || addr->key.size() > s3::kMaxKeyBytes) return;
   const std::string method(req.method_string());
-  const auto op = s3::route(s3::route_input{method, !addr->bucket.empty(), !addr->key.empty(), &*query,
-                                            req.find("x-amz-copy-source") != req.end()});
+  const auto op = s3::route(s3::route_input{method, !addr->bucket.empty(), !addr->key.empty(),
+                                            &*query, req.find("x-amz-copy-source") != req.end()});
   if (s3::operation_name(op).empty()) std::abort();
   const auto need = s3::required_access(op);
   if (op == s3::operation::list_buckets && need != s3::access::none) std::abort();

@@ -3,17 +3,16 @@
 // x-amz-checksum-mode: ENABLED, then the body streamed from the engine's
 // object_reader: the next chunk is read on the blocking pool while the
 // previous one is being written to the socket (two bounded buffers).
+#include <boost/algorithm/string/case_conv.hpp>
+#include <boost/algorithm/string/predicate.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <charconv>
+#include <vector>
+
 #include "kvgate/protocol/range.h"
 #include "kvgate/s3/conditionals.h"
 #include "kvgate/s3/object_headers.h"
 #include "operations.h"
-
-#include <boost/algorithm/string/case_conv.hpp>
-#include <boost/algorithm/string/predicate.hpp>
-#include <boost/asio/experimental/awaitable_operators.hpp>
-
-#include <charconv>
-#include <vector>
 
 namespace kvgate::s3 {
 namespace {
@@ -56,12 +55,14 @@ asio::awaitable<void> async_get_object(op_context& op) {
     int n = 0;
     auto [end, ec] = std::from_chars(p->value.data(), p->value.data() + p->value.size(), n);
     if (ec != std::errc() || end != p->value.data() + p->value.size() || n < 1 || n > 10000) {
-      co_return co_await op.async_fail(s3_error::invalid_argument,
-                                       "Part number must be an integer between 1 and 10000, inclusive");
+      co_return co_await op.async_fail(
+          s3_error::invalid_argument,
+          "Part number must be an integer between 1 and 10000, inclusive");
     }
     if (op.has_header("range")) {
-      co_return co_await op.async_fail(s3_error::invalid_request,
-                                       "Cannot specify both Range header and partNumber query parameter");
+      co_return co_await op.async_fail(
+          s3_error::invalid_request,
+          "Cannot specify both Range header and partNumber query parameter");
     }
     part_number = n;
   }
@@ -70,7 +71,8 @@ asio::awaitable<void> async_get_object(op_context& op) {
   if (op.has_header("if-match")) cond.if_match = op.header("if-match");
   if (op.has_header("if-none-match")) cond.if_none_match = op.header("if-none-match");
   if (op.has_header("if-modified-since")) cond.if_modified_since = op.header("if-modified-since");
-  if (op.has_header("if-unmodified-since")) cond.if_unmodified_since = op.header("if-unmodified-since");
+  if (op.has_header("if-unmodified-since"))
+    cond.if_unmodified_since = op.header("if-unmodified-since");
 
   // The reader pins one version; if it differs from the one the headers were
   // computed for (an overwrite in between), start again.
@@ -80,7 +82,8 @@ asio::awaitable<void> async_get_object(op_context& op) {
     const auto mtime = seconds_from_ns(info->mtime_ns);
 
     switch (evaluate_read_conditions(cond, info->etag, mtime)) {
-      case condition_outcome::proceed: break;
+      case condition_outcome::proceed:
+        break;
       case condition_outcome::not_modified: {
         http::fields h;
         h.set(http::field::etag, info->etag);
@@ -100,7 +103,8 @@ asio::awaitable<void> async_get_object(op_context& op) {
       protocol::range_spec spec = protocol::no_range{};
       if (op.has_header("range")) {
         spec = protocol::parse_range(op.header("range"));
-        if (op.has_header("if-range") && !if_range_holds(op.header("if-range"), info->etag, mtime)) {
+        if (op.has_header("if-range") &&
+            !if_range_holds(op.header("if-range"), info->etag, mtime)) {
           spec = protocol::no_range{};
         }
       }
@@ -119,7 +123,8 @@ asio::awaitable<void> async_get_object(op_context& op) {
     if (partial && plan.range.length > 0) {
       h.set(http::field::content_range, protocol::content_range(plan.range, info->size));
     }
-    if (part_number && info->multipart) h.set("x-amz-mp-parts-count", std::to_string(info->parts.size()));
+    if (part_number && info->multipart)
+      h.set("x-amz-mp-parts-count", std::to_string(info->parts.size()));
     if (!partial && !info->checksum.algorithm.empty() &&
         boost::algorithm::iequals(op.header("x-amz-checksum-mode"), "ENABLED")) {
       h.set("x-amz-checksum-" + boost::algorithm::to_lower_copy(info->checksum.algorithm),
@@ -138,7 +143,8 @@ asio::awaitable<void> async_get_object(op_context& op) {
         partial ? std::optional(erasure::byte_range{plan.range.offset,
                                                     plan.range.offset + plan.range.length - 1})
                 : std::nullopt;
-    auto opened = co_await op.async_storage([&] { return op.store().open_read(bucket, key, range); });
+    auto opened =
+        co_await op.async_storage([&] { return op.store().open_read(bucket, key, range); });
     if (!opened) co_return co_await op.async_fail(opened.error());
     std::unique_ptr<erasure::object_reader> reader = std::move(*opened);
     if (reader->info().data_id != info->data_id) {
@@ -146,8 +152,8 @@ asio::awaitable<void> async_get_object(op_context& op) {
       continue;
     }
 
-    const std::size_t buffer_bytes =
-        static_cast<std::size_t>(std::min<std::uint64_t>(op.service.body_buffer_bytes, plan.range.length));
+    const std::size_t buffer_bytes = static_cast<std::size_t>(
+        std::min<std::uint64_t>(op.service.body_buffer_bytes, plan.range.length));
     std::vector<std::byte> current(buffer_bytes);
     std::vector<std::byte> next(buffer_bytes);
     auto first = co_await op.async_storage([&] { return reader->read(current); });
@@ -170,9 +176,8 @@ asio::awaitable<void> async_get_object(op_context& op) {
         have = 0;
         break;
       }
-      auto [written, got] = co_await (
-          op.ctx.async_write_body(out) &&
-          op.async_storage([&] { return reader->read(next); }));
+      auto [written, got] = co_await (op.ctx.async_write_body(out) &&
+                                      op.async_storage([&] { return reader->read(next); }));
       if (!written || !got) {
         ok = false;
         break;
