@@ -7,7 +7,9 @@
 
 #include <algorithm>
 #include <chrono>
+#include <functional>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <set>
 #include <thread>
 
@@ -25,6 +27,26 @@ bool read_block(file* f, std::uint64_t offset, std::span<std::byte> dst, std::ui
   if (f == nullptr) return false;
   auto n = f->pread(dst, offset);
   return n && *n == dst.size() && XXH3_64bits(dst.data(), dst.size()) == expected;
+}
+
+// Visits every object directory buckets/<bucket>/obj/<h0h1>/<h2h3>/<hash> of
+// a bucket on one disk, with its path and hash. Unreadable levels are skipped.
+void for_each_object_dir(disk& dk, const std::string& bucket,
+                         const std::function<void(const std::string&, const std::string&)>& visit) {
+  const std::string root = layout::bucket_objects_dir(bucket);
+  auto l1 = dk.list(root);
+  if (!l1) return;
+  for (const dir_entry& a : *l1) {
+    const std::string p1 = root + "/" + a.name;
+    auto l2 = dk.list(p1);
+    if (!l2) continue;
+    for (const dir_entry& b : *l2) {
+      const std::string p2 = p1 + "/" + b.name;
+      auto l3 = dk.list(p2);
+      if (!l3) continue;
+      for (const dir_entry& h : *l3) visit(p2 + "/" + h.name, h.name);
+    }
+  }
 }
 
 bool verify_inline(const manifest& m, const std::string& shard_bytes, std::uint32_t shard) {
@@ -378,39 +400,24 @@ result<std::uint64_t> store_impl::collect_orphans(const scrub_options& options) 
     if (!set_->online(d)) continue;
     disk& dk = set_->disk_at(d);
     for (const bucket_info& b : *buckets) {
-      const std::string root = layout::bucket_objects_dir(b.name);
-      auto l1 = dk.list(root);
-      if (!l1) continue;
-      for (const dir_entry& a : *l1) {
-        auto l2 = dk.list(root + "/" + a.name);
-        if (!l2) continue;
-        for (const dir_entry& bb : *l2) {
-          auto l3 = dk.list(root + "/" + a.name + "/" + bb.name);
-          if (!l3) continue;
-          for (const dir_entry& h : *l3) {
-            const std::string dir = root + "/" + a.name + "/" + bb.name + "/" + h.name;
-            std::unique_lock gc_guard(publish_gc_mutex_);
-            auto meta = dk.read_whole(dir + "/" + std::string(layout::kManifestName));
-            std::string current;
-            if (meta) {
-              if (auto m = decode_manifest(*meta); m) current = m->object.data_id;
-            }
-            auto entries = dk.list(dir);
-            if (!entries) continue;
-            for (const dir_entry& e : *entries) {
-              if (!e.is_dir || !layout::is_hex_id(e.name) || e.name == current) continue;
-              if (meta) {
-                auto m = decode_manifest(*meta);
-                if (m && pins_.pinned(version_id(m->object.bucket, m->object.key, e.name)))
-                  continue;
-              } else if (grace_ns > 0) {
-                continue;  // no manifest to name the key: leave to a later pass
-              }
-              if (dk.rename(dir + "/" + e.name, layout::trash_dir(layout::random_id()))) ++removed;
-            }
-          }
+      for_each_object_dir(dk, b.name, [&](const std::string& dir, const std::string&) {
+        std::unique_lock gc_guard(publish_gc_mutex_);
+        auto meta = dk.read_whole(dir + "/" + std::string(layout::kManifestName));
+        std::optional<manifest> current;
+        if (meta)
+          if (auto m = decode_manifest(*meta); m) current = std::move(*m);
+        auto entries = dk.list(dir);
+        if (!entries) return;
+        for (const dir_entry& e : *entries) {
+          if (!e.is_dir || !layout::is_hex_id(e.name)) continue;
+          if (current &&
+              (e.name == current->object.data_id ||
+               pins_.pinned(version_id(current->object.bucket, current->object.key, e.name))))
+            continue;
+          if (!current && grace_ns > 0) continue;  // no manifest names the key: a later pass
+          if (dk.rename(dir + "/" + e.name, layout::trash_dir(layout::random_id()))) ++removed;
         }
-      }
+      });
     }
     // Uploads no index record knows, older than the grace period.
     auto uploads = dk.list(layout::kUploadsDir);
@@ -467,32 +474,15 @@ result<std::uint64_t> store_impl::reindex(const progress_fn& progress) {
     for (std::size_t d = 0; d < set_->size(); ++d) {
       if (!set_->online(d)) continue;
       disk& dk = set_->disk_at(d);
-      const std::string root = layout::bucket_objects_dir(bucket);
-      auto l1 = dk.list(root);
-      if (!l1) continue;
-      for (const dir_entry& a : *l1) {
-        auto l2 = dk.list(root + "/" + a.name);
-        if (!l2) continue;
-        for (const dir_entry& bb : *l2) {
-          auto l3 = dk.list(root + "/" + a.name + "/" + bb.name);
-          if (!l3) continue;
-          for (const dir_entry& h : *l3) {
-            if (!seen.emplace(bucket, h.name).second) continue;
-            auto meta = dk.read_whole(root + "/" + a.name + "/" + bb.name + "/" + h.name + "/" +
-                                      std::string(layout::kManifestName));
-            if (!meta) {
-              seen.erase({bucket, h.name});  // another disk may still name it
-              continue;
-            }
-            auto m = decode_manifest(*meta);
-            if (!m) {
-              seen.erase({bucket, h.name});
-              continue;
-            }
-            keys.emplace_back(bucket, m->object.key);
-          }
-        }
-      }
+      for_each_object_dir(dk, bucket, [&](const std::string& dir, const std::string& hash) {
+        if (seen.count({bucket, hash})) return;
+        auto meta = dk.read_whole(dir + "/" + std::string(layout::kManifestName));
+        if (!meta) return;  // another disk may still name it
+        auto m = decode_manifest(*meta);
+        if (!m) return;
+        seen.emplace(bucket, hash);
+        keys.emplace_back(bucket, m->object.key);
+      });
     }
   }
   std::uint64_t objects = 0, done = 0;
