@@ -82,9 +82,10 @@ tsan() {
     -DKVGATE_BUILD_PERF=OFF >"$logs/tsan-configure.log" 2>&1 || { cat "$logs/tsan-configure.log"; return 1; }
   cmake --build build-tsan -j "$jobs" --target kvgate_erasure_tests >"$logs/tsan-build.log" 2>&1 ||
     { tail -n 80 "$logs/tsan-build.log"; return 1; }
-  # The concurrent parts are the test cases tagged [concurrency].
-  TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
-    build-tsan/tests/kvgate_erasure_tests '[concurrency]' 2>&1 | tee "$logs/tsan-tests.log"
+  # The concurrent parts: the [concurrency] cases, the store (per-key locks,
+  # pinned readers, the parallel per-disk pool) and the codec's shared tables.
+  TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:suppressions=$root/tests/tsan.supp" \
+    build-tsan/tests/kvgate_erasure_tests '[concurrency],[store],[codec]' 2>&1 | tee "$logs/tsan-tests.log"
   local rc=${PIPESTATUS[0]}
   count_catch "$logs/tsan-tests.log"
   return "$rc"

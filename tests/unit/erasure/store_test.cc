@@ -340,19 +340,22 @@ TEST_CASE("multipart: parts in any order, list, complete without copying, read b
   REQUIRE(u);
   const std::string p1 = random_bytes(5 << 20, 21), p2 = random_bytes(5 << 20, 22),
                     p3 = random_bytes(1234567, 23);
-  auto upload = [&](int n, const std::string& data) {
+  // Returns the uploaded part's size, 0 on failure (no Catch assertions here:
+  // it also runs on a second thread, and Catch2 is not thread-safe).
+  auto upload = [&](int n, const std::string& data) -> std::uint64_t {
     auto w = f.store().begin_part("bkt", "big", u->upload_id, n, data.size());
-    REQUIRE(w);
-    REQUIRE((*w)->write(std::as_bytes(std::span(data))));
+    if (!w || !(*w)->write(std::as_bytes(std::span(data)))) return 0;
     auto info = (*w)->commit("\"p" + std::to_string(n) + "\"", {});
-    REQUIRE(info);
-    CHECK(info->size == data.size());
+    return info ? info->size : 0;
   };
-  std::thread t3([&] { upload(3, p3); });
-  upload(1, random_bytes(5 << 20, 99));  // replaced below
+  std::uint64_t third = 0;
+  std::thread t3([&] { third = upload(3, p3); });
+  const std::uint64_t replaced = upload(1, random_bytes(5 << 20, 99));  // replaced below
   t3.join();
-  upload(2, p2);
-  upload(1, p1);
+  CHECK(third == p3.size());
+  CHECK(replaced == 5u << 20);
+  CHECK(upload(2, p2) == p2.size());
+  CHECK(upload(1, p1) == p1.size());
   auto parts = f.store().list_parts("bkt", "big", u->upload_id, 0, 1000);
   REQUIRE(parts);
   REQUIRE(parts->parts.size() == 3);
