@@ -279,12 +279,6 @@ result<std::uint64_t> object_index::add_intent(std::string_view bucket, std::str
   return id;
 }
 
-result<void> object_index::clear_intent(std::uint64_t id) {
-  rocksdb::WriteBatch batch;
-  batch.Delete(intent_key(id));
-  return write(batch, false);
-}
-
 result<std::vector<index_intent>> object_index::intents() {
   std::vector<index_intent> out;
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
@@ -413,13 +407,6 @@ result<std::optional<upload_info>> object_index::get_upload(std::string_view buc
   upload_info u;
   if (!decode_upload(value, u)) return make_error_code(errc::index_error);
   return std::optional<upload_info>(std::move(u));
-}
-
-result<void> object_index::delete_upload(std::string_view bucket, std::string_view key,
-                                         std::string_view upload_id) {
-  rocksdb::WriteBatch batch;
-  batch.Delete(upload_key(bucket, key, upload_id));
-  return write(batch, true);
 }
 
 result<list_uploads_result> object_index::list_uploads(std::string_view bucket,

@@ -66,7 +66,6 @@ class object_index {
 
   // Intents (synced to the WAL before returning).
   [[nodiscard]] result<std::uint64_t> add_intent(std::string_view bucket, std::string_view key);
-  [[nodiscard]] result<void> clear_intent(std::uint64_t id);
   [[nodiscard]] result<std::vector<index_intent>> intents();
 
   // Objects. put/delete clear the given intent (0 = none) atomically.
@@ -85,8 +84,6 @@ class object_index {
   [[nodiscard]] result<std::optional<upload_info>> get_upload(std::string_view bucket,
                                                               std::string_view key,
                                                               std::string_view upload_id);
-  [[nodiscard]] result<void> delete_upload(std::string_view bucket, std::string_view key,
-                                           std::string_view upload_id);
   [[nodiscard]] result<list_uploads_result> list_uploads(std::string_view bucket,
                                                          const list_uploads_params& p);
 
