@@ -11,11 +11,13 @@ build_packages=(
   libboost1.81-dev libssl-dev libisal-dev libxxhash-dev librocksdb-dev
   libtomlplusplus-dev libpugixml-dev nlohmann-json3-dev libcli11-dev
   libspdlog-dev libfmt-dev libbenchmark-dev catch2
+  libibverbs-dev librdmacm-dev
 )
 test_packages=(
   clang-14 libclang-rt-14-dev clang-format clang-tidy
   python3 openssl curl procps
   python3-boto3 python3-awscrt awscli s3cmd rclone
+  shellcheck
 )
 
 mode=${1:-build}

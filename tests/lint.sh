@@ -12,6 +12,14 @@ if ((${#files[@]} > 0)); then
   clang-format --dry-run -Werror "${files[@]}"
 fi
 
+# The RDMA VM harness (bash and busybox sh); optional where shellcheck is missing.
+if command -v shellcheck >/dev/null; then
+  mapfile -t scripts < <(git ls-files 'tests/rdma_vm/*.sh')
+  if ((${#scripts[@]} > 0)); then
+    (cd tests/rdma_vm && shellcheck -x "${scripts[@]#tests/rdma_vm/}")
+  fi
+fi
+
 if [[ ${1:-} == --tidy ]]; then
   build=${2:-build-asan}
   mapfile -t sources < <(git ls-files 'erasure/src/*.cc' 'gateway/*.cc')
