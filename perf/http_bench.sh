@@ -3,15 +3,18 @@
 #   - loopback TCP (iperf3 -c 127.0.0.1 -t 3),
 #   - nginx (Debian) serving a 32 MiB file from page cache (sendfile on),
 #   - the engine's own put rate (kvgate_engine_bench --json),
+#   - Ceph radosgw 16.2 (perf/peers/radosgw.sh: one monitor, one memstore OSD)
+#     on the same 32 MiB PUT and GET runs as kvgate,
 # all driven by the same load tool (kvgate_s3_load_bench: keep-alive
-# connections, SigV4 for kvgate, plain GET for nginx). Prints one table with
-# the target ratios (docs/performance.md, "Gateway over HTTP").
+# connections, SigV4 for kvgate and radosgw, plain GET for nginx). Prints one
+# table with the target ratios (docs/performance.md, "Gateway over HTTP").
 #
 # Usage: perf/http_bench.sh [--no-build] [--no-install] [--no-engine] [--profile]
 #   --profile   also record `perf record -g` of kvgate during an extra GET run
 #               and print its hottest symbols.
 # Environment: KVGATE_PERF_BUILD (default <repo>/build-perf), KVGATE_BENCH_OUT
-# (results directory, default <build>/http-bench), HTTP_BENCH_PORT_BASE (default 18300).
+# (results directory, default <build>/http-bench), HTTP_BENCH_PORT_BASE (default 18300),
+# KVGATE_BENCH_RADOSGW=0 to skip the radosgw peer (its ports: base+3 and base+4).
 #
 # Every server is started by this script on 127.0.0.1 and stopped by pid;
 # every load run is bounded by a request count and a time budget. Scratch data
@@ -86,20 +89,24 @@ stop_pid() {  # stop_pid PID: SIGTERM, wait up to 10 s, then SIGKILL
 }
 cleanup() {
   local pid
+  stop_radosgw_peer
   for pid in "${PIDS[@]}"; do stop_pid "$pid"; done
   rm -rf "$WORK"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# utime+stime (clock ticks) of a process and its direct children (nginx workers).
+# utime+stime (clock ticks) of processes (PID or PID,PID,...: radosgw plus its OSD)
+# and their direct children (nginx workers).
 proc_cpu_ticks() {
-  local pid=$1 total=0 p kids
-  kids=$(cat /proc/"$pid"/task/*/children 2>/dev/null || true)
-  for p in $pid $kids; do
-    [[ -r /proc/$p/stat ]] || continue
-    # fields after the ")" that ends comm: state is $1, utime $12, stime $13
-    total=$((total + $(sed 's/^.*) //' /proc/"$p"/stat | awk '{print $12 + $13}')))
+  local pid total=0 p kids
+  for pid in ${1//,/ }; do
+    kids=$(cat /proc/"$pid"/task/*/children 2>/dev/null || true)
+    for p in $pid $kids; do
+      [[ -r /proc/$p/stat ]] || continue
+      # fields after the ")" that ends comm: state is $1, utime $12, stime $13
+      total=$((total + $(sed 's/^.*) //' /proc/"$p"/stat | awk '{print $12 + $13}')))
+    done
   done
   echo "$total"
 }
@@ -119,6 +126,101 @@ run_load() {
   if ((rc != 0)); then echo "load run $label failed: $json" >&2; return 1; fi
   log "$label: $json"
 }
+
+# --- radosgw peer (perf/peers/radosgw.sh) ------------------------------------------------------
+# run_radosgw_baseline: start the peer (one monitor, one memstore OSD, radosgw), run kvgate's
+# 32 MiB PUT and GET workloads against it, stop it. Writes $OUT/radosgw.json ({"status": "ok"
+# or "skipped: ..."/"failed: ...", start and stop seconds, peak RSS}) for the table. The peer
+# is optional: one that cannot run (exit 77) or fails is reported, never fails the benchmark.
+# PUT request budgets are lower than kvgate's because radosgw keeps objects in RAM: 24 + 48
+# overwrites of 4 and 16 keys stay under the 2.5 GiB memstore even before radosgw's gc runs.
+RADOSGW=$ROOT/perf/peers/radosgw.sh
+RADOSGW_DIR=/dev/shm/kvgate-peers/radosgw-http-bench-$$
+RADOSGW_STARTED=0
+RADOSGW_ACCESS="" RADOSGW_SECRET="" RADOSGW_CPU_PIDS=""
+radosgw_peer() { KVGATE_PEER_DIR=$RADOSGW_DIR KVGATE_RADOSGW_PORT=$((PORT_BASE + 3)) \
+  KVGATE_RADOSGW_MON_PORT=$((PORT_BASE + 4)) "$RADOSGW" "$@"; }
+stop_radosgw_peer() {
+  [[ $RADOSGW_STARTED == 1 ]] || return 0
+  RADOSGW_STARTED=0
+  radosgw_peer stop >&2 || true
+}
+radosgw_report() {  # radosgw_report STATUS [START_S STOP_S RGW_HWM_KIB OSD_HWM_KIB]
+  python3 -c 'import json, sys
+a = sys.argv[1:]
+r = {"status": a[0]}
+if len(a) == 5:
+    r.update(start_s=float(a[1]), stop_s=float(a[2]), rgw_hwm_kib=int(a[3]), osd_hwm_kib=int(a[4]))
+print(json.dumps(r))' "$@" >"$OUT/radosgw.json"
+}
+# rgw_load LABEL ARGS...: run_load against radosgw with its keys; server CPU is radosgw's
+# plus the OSD's (the monitor is idle on the data path).
+rgw_load() {
+  KVGATE_ACCESS_KEY=$RADOSGW_ACCESS KVGATE_SECRET_KEY=$RADOSGW_SECRET \
+    run_load "$1" "$RADOSGW_CPU_PIDS" "${@:2}"
+}
+radosgw_workloads() {  # radosgw_workloads PORT; the same 32 MiB runs kvgate gets
+  local R=(--port "$1" --bucket bench) c
+  KVGATE_ACCESS_KEY=$RADOSGW_ACCESS KVGATE_SECRET_KEY=$RADOSGW_SECRET \
+    "$LOAD" "${R[@]}" --op create-bucket >/dev/null || return 1
+  # untimed: radosgw creates its data pool (and peers its PGs) on the first object written
+  KVGATE_ACCESS_KEY=$RADOSGW_ACCESS KVGATE_SECRET_KEY=$RADOSGW_SECRET \
+    "$LOAD" "${R[@]}" --op put --size 4096 --prefix warmup- --max-requests 1 --seconds 60 \
+    >/dev/null || return 1
+  rgw_load "radosgw PUT 32MiB c1" "${R[@]}" --op put --size "$OBJ" --prefix big- --objects 4 \
+    --connections 1 --seconds 8 --max-requests 24 || return 1
+  radosgw_peer gc || return 1
+  rgw_load "radosgw PUT 32MiB c8" "${R[@]}" --op put --size "$OBJ" --prefix big- --objects 16 \
+    --connections 8 --seconds 10 --max-requests 48 || return 1
+  radosgw_peer gc || return 1
+  rgw_load "radosgw PUT 32MiB (setup) c4" "${R[@]}" --op put --size "$OBJ" --prefix get- \
+    --objects 8 --connections 4 --seconds 120 --max-requests 8 || return 1
+  for c in 1 8; do
+    rgw_load "radosgw GET 32MiB c$c" "${R[@]}" --op get --prefix get- --objects 8 \
+      --connections "$c" --seconds 6 --max-requests 2000 || return 1
+  done
+}
+run_radosgw_baseline() {
+  if [[ ${KVGATE_BENCH_RADOSGW:-1} == 0 ]]; then radosgw_report "skipped: KVGATE_BENCH_RADOSGW=0"; return 0; fi
+  local start_args=() line rc=0 t0 start_s stop_s port rgw_pid osd_pid hwm_rgw hwm_osd
+  [[ $DO_INSTALL == 0 ]] && start_args+=(--no-install)
+  log "radosgw peer: starting (run dir $RADOSGW_DIR, port $((PORT_BASE + 3)))"
+  RADOSGW_STARTED=1
+  t0=$(date +%s.%N)
+  line=$(radosgw_peer start "${start_args[@]}") || rc=$?
+  start_s=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN{printf "%.1f", b - a}')
+  if ((rc == 77)); then
+    RADOSGW_STARTED=0
+    line=${line:-SKIPPED: radosgw.sh exit 77}
+    radosgw_report "skipped: ${line#SKIPPED: }"
+    log "radosgw peer: $line"
+    return 0
+  elif ((rc != 0)); then
+    stop_radosgw_peer
+    radosgw_report "failed: radosgw.sh start exit $rc (its stderr above)"
+    return 0
+  fi
+  port=$(sed -n 's|^radosgw ready on http://127.0.0.1:\([0-9]*\) .*|\1|p' <<<"$line")
+  RADOSGW_ACCESS=$(sed -n 's|.* access=\([^ ]*\).*|\1|p' <<<"$line")
+  RADOSGW_SECRET=$(sed -n 's|.* secret=\([^ ]*\).*|\1|p' <<<"$line")
+  rgw_pid=$(awk '$2 == "client.rgw.peer" {print $1}' "$RADOSGW_DIR/pids")
+  osd_pid=$(awk '$2 == "osd.0" {print $1}' "$RADOSGW_DIR/pids")
+  RADOSGW_CPU_PIDS=$rgw_pid,$osd_pid
+  log "radosgw peer: ready on 127.0.0.1:$port after $start_s s (radosgw pid $rgw_pid, osd pid $osd_pid)"
+  if ! radosgw_workloads "$port"; then
+    stop_radosgw_peer
+    radosgw_report "failed: a load run against radosgw failed (see stderr)"
+    return 0
+  fi
+  hwm_rgw=$(awk '/^VmHWM:/ {print $2}' /proc/"$rgw_pid"/status)
+  hwm_osd=$(awk '/^VmHWM:/ {print $2}' /proc/"$osd_pid"/status)
+  t0=$(date +%s.%N)
+  stop_radosgw_peer
+  stop_s=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN{printf "%.1f", b - a}')
+  log "radosgw peer: stopped in $stop_s s; peak RSS radosgw $hwm_rgw KiB, osd $hwm_osd KiB"
+  radosgw_report ok "$start_s" "$stop_s" "$hwm_rgw" "$hwm_osd"
+}
+# --- end of radosgw peer ---------------------------------------------------------------------
 
 log "uptime: $(uptime)"
 UPTIME_START=$(uptime)
@@ -237,6 +339,9 @@ run_load "kvgate GET 4KiB c1" "$KVGATE_PID" "${K[@]}" --op get --prefix k4- --ob
   --connections 1 --seconds 10 --max-requests 5000
 stop_pid "$KVGATE_PID"
 
+# --- 3b. radosgw peer on the same 32 MiB workloads (optional: KVGATE_BENCH_RADOSGW=0) --------
+run_radosgw_baseline
+
 # --- 4. engine put rate (same disks' filesystem) -----------------------------------------
 if [[ $DO_ENGINE == 1 && -x $ENGINE_BENCH ]]; then
   log "kvgate_engine_bench --json (engine put rate)"
@@ -248,10 +353,11 @@ fi
 
 # --- 5. table -------------------------------------------------------------------------------
 UPTIME_END=$(uptime)
-python3 - "$RESULTS" "$OUT/iperf3.json" "$OUT/engine.json" "$UPTIME_START" "$UPTIME_END" <<'PY'
+python3 - "$RESULTS" "$OUT/iperf3.json" "$OUT/engine.json" "$UPTIME_START" "$UPTIME_END" \
+  "$OUT/radosgw.json" <<'PY'
 import json, os, sys
 
-results_path, iperf_path, engine_path, up_start, up_end = sys.argv[1:6]
+results_path, iperf_path, engine_path, up_start, up_end, radosgw_path = sys.argv[1:7]
 runs = {}
 with open(results_path) as f:
     for line in f:
@@ -303,6 +409,19 @@ for c in (1, 8):
 for c in (1, 8):
     k = res(f"kvgate GET 32MiB c{c}")
     row(f"kvgate GET 32 MiB c{c}", k["mib_per_s"], "MiB/s", f'{k["requests"]} req, p50 {k["p50_ms"]:.1f} ms')
+radosgw = json.load(open(radosgw_path)) if os.path.exists(radosgw_path) else {"status": "not run"}
+if radosgw["status"] == "ok":
+    for op in ("PUT", "GET"):
+        for c in (1, 8):
+            r = res(f"radosgw {op} 32MiB c{c}")
+            row(f"radosgw {op} 32 MiB c{c}", r["mib_per_s"], "MiB/s",
+                f'{r["requests"]} req, p50 {r["p50_ms"]:.1f} ms')
+    row("radosgw peer start", radosgw["start_s"], "s", "mon + memstore OSD + radosgw + S3 user")
+    row("radosgw peer stop", radosgw["stop_s"], "s")
+    row("radosgw peak RSS: radosgw / osd", radosgw["rgw_hwm_kib"] / 1024, "MiB",
+        f'osd {radosgw["osd_hwm_kib"] / 1024:.0f} MiB (memstore holds the objects)')
+else:
+    row("radosgw baseline", None, "", radosgw["status"])
 h = res("kvgate HEAD c1")
 row("kvgate HEAD p50", h["p50_ms"], "ms", f'{h["requests"]} HEADs over 10000 objects, 1 connection')
 row("kvgate HEAD p99", h["p99_ms"], "ms")
@@ -313,6 +432,11 @@ for c in (1, 8):
     row(f"nginx CPU per GiB served c{c}", cpu_per_gib(f"nginx GET 32MiB c{c}"), "s/GiB", "utime+stime, master+workers")
     row(f"kvgate CPU per GiB served c{c}", cpu_per_gib(f"kvgate GET 32MiB c{c}"), "s/GiB", "utime+stime")
     row(f"kvgate CPU per GiB stored c{c}", cpu_per_gib(f"kvgate PUT 32MiB c{c}"), "s/GiB", "utime+stime")
+    if radosgw["status"] == "ok":
+        row(f"radosgw CPU per GiB served c{c}", cpu_per_gib(f"radosgw GET 32MiB c{c}"), "s/GiB",
+            "utime+stime, radosgw + osd")
+        row(f"radosgw CPU per GiB stored c{c}", cpu_per_gib(f"radosgw PUT 32MiB c{c}"), "s/GiB",
+            "utime+stime, radosgw + osd")
 
 targets = []
 for c in (1, 8):
@@ -327,6 +451,14 @@ for c in (1, 8):
         basis = "iperf3 (engine put rate not measured)"
     ratio = res(f"kvgate PUT 32MiB c{c}")["mib_per_s"] / base
     targets.append((f"kvgate PUT / min(iperf3, engine put) c{c}", ratio, "x", f"basis {basis}"))
+for op in ("GET", "PUT"):
+    for c in (1, 8):
+        name = f"kvgate {op} / radosgw {op} c{c}"
+        if radosgw["status"] != "ok":
+            targets.append((name, None, "x", f"target >= 3: radosgw {radosgw['status']}"))
+            continue
+        ratio = res(f"kvgate {op} 32MiB c{c}")["mib_per_s"] / res(f"radosgw {op} 32MiB c{c}")["mib_per_s"]
+        targets.append((name, ratio, "x", f"target >= 3 {verdict(ratio >= 3.0)}"))
 targets.append(("HEAD p50", h["p50_ms"], "ms", f"target < 0.2 {verdict(h['p50_ms'] < 0.2)}"))
 targets.append(("HEAD p99", h["p99_ms"], "ms", f"target < 1 {verdict(h['p99_ms'] < 1.0)}"))
 for c in (1, 8):

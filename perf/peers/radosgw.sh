@@ -85,6 +85,7 @@ write_conf() {
 fsid = $fsid
 mon host = v1:127.0.0.1:$MON_PORT
 public addr = 127.0.0.1
+cluster addr = 127.0.0.1
 ms bind msgr2 = false
 auth cluster required = none
 auth service required = none
