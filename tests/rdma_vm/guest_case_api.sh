@@ -1,12 +1,13 @@
 # The case API of the RDMA test guest (busybox sh), sourced by /init before it
 # sources the case script. Everything a case script may use:
 #
-#   run_case [-n NEEDED]... NAME SECS FUNC [ARGS]
+#   run_case [-a] [-n NEEDED]... NAME SECS FUNC [ARGS]
 #                          runs FUNC ARGS in a subshell under a SECS watchdog
 #                          (the whole process tree is killed when it fires),
 #                          prints its output prefixed "  [NAME] ", and reports
 #                          PASS when it returns 0. -n: SKIP unless the case
-#                          NEEDED passed. Runs only cases matching --only.
+#                          NEEDED passed. Only cases matching --only run, but
+#                          -a (setup and teardown cases) always runs.
 #   case_abort REASON      inside a run_case function: fail with REASON
 #   case_begin NAME / case_pass NAME / case_fail NAME REASON / case_skip NAME REASON
 #                          the primitives run_case is made of, for hand-rolled cases
@@ -109,14 +110,23 @@ kill_tree() {
 }
 
 run_case() {
-  local needs="" name secs pid watchdog rc reason dep
-  while [ "$1" = -n ]; do
-    needs="$needs $2"
-    shift 2
+  local needs="" always=0 name secs pid watchdog rc reason dep
+  while :; do
+    case $1 in
+      -n)
+        needs="$needs $2"
+        shift 2
+        ;;
+      -a)
+        always=1
+        shift
+        ;;
+      *) break ;;
+    esac
   done
   name=$1 secs=$2
   shift 2
-  if [ -n "$VM_ONLY_CASES" ]; then
+  if [ -n "$VM_ONLY_CASES" ] && [ "$always" -eq 0 ]; then
     # shellcheck disable=SC2254 # VM_ONLY_CASES is a glob on purpose
     case $name in $VM_ONLY_CASES) ;; *)
       case_skip "$name" "not selected by --only $VM_ONLY_CASES"

@@ -7,7 +7,8 @@
 # REASON), and one line in the list at the bottom:
 #   run_case -n kvgate_start NAME SECS FUNCTION
 # Cases run in order; the gateway stays up from kvgate_start until
-# kvgate_clean_shutdown, so cases that need it go between the two.
+# kvgate_clean_shutdown, so cases that need it go between the two (-a: those
+# two run even when --only selects other cases).
 # shellcheck shell=dash
 
 KVGATE_PORT=9000
@@ -71,8 +72,8 @@ kvgate_clean_shutdown() {
   [ "$rc" -eq 0 ] || case_abort "kvgate exit status $rc"
 }
 
-run_case kvgate_start 120 kvgate_start
+run_case -a kvgate_start 120 kvgate_start
 run_case -n kvgate_start health_live 30 health_live
 run_case -n kvgate_start health_ready 30 health_ready
 run_case -n kvgate_start anonymous_list_refused 30 anonymous_list_refused
-run_case -n kvgate_start kvgate_clean_shutdown 60 kvgate_clean_shutdown
+run_case -a -n kvgate_start kvgate_clean_shutdown 60 kvgate_clean_shutdown

@@ -37,7 +37,7 @@ ud_pingpong_1k() {
   run_server_client ud_pingpong 60 "ibv_ud_pingpong $args" "ibv_ud_pingpong $args $VM_IP"
 }
 
-run_case rxe_port_active 20 rxe_port_active
+run_case -a rxe_port_active 20 rxe_port_active
 run_case -n rxe_port_active rping 90 rping_ten_round_trips
 run_case -n rxe_port_active rdma_cm_send_receive 90 rdma_cm_send_receive
 run_case -n rxe_port_active ibv_rc_pingpong 90 rc_pingpong_4k

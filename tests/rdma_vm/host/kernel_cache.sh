@@ -70,6 +70,8 @@ prepare_kernel() {
   fi
   exec {kernel_lock_fd}>"$rdma_vm_cache/lock"
   flock "$kernel_lock_fd"
+  # work directories of runs that were killed before their exit trap ran
+  find "$rdma_vm_cache" -maxdepth 1 -name 'run.*' -mmin +180 -exec rm -rf {} + 2>/dev/null || true
 
   local package
   package=$(resolve_kernel_package)

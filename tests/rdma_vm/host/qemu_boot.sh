@@ -49,7 +49,7 @@ boot_guest() {
 # judge_console LOG QEMU_RC: exit status for the run from the guest's markers.
 judge_console() {
   local log=$1 qemu_rc=$2 result
-  result=$(grep -o "$rdma_vm_marker RESULT .*" "$log" | tail -n 1)
+  result=$(grep -o "$rdma_vm_marker RESULT .*" "$log" | tail -n 1) || true
   if [[ $result == "$rdma_vm_marker RESULT PASS"* ]]; then
     note "PASS (${result#"$rdma_vm_marker RESULT "}); serial log: $log"
     return "$rdma_vm_exit_pass"
