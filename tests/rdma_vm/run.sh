@@ -26,7 +26,8 @@
 #   --case-timeout SECS  default limit of one case in the guest (default 120)
 # Environment:
 #   KVGATE_RDMA_VM=0          skip (exit 77)
-#   KVGATE_RDMA_VM_CACHE      kernel cache, default /var/cache/kvgate-rdma-vm (~500 MB)
+#   KVGATE_RDMA_VM_CACHE      kernel cache (~400 MB), default /var/cache/kvgate-rdma-vm as
+#                             root, ~/.cache/kvgate-rdma-vm otherwise
 #   KVGATE_RDMA_VM_NO_APT=1   never call apt-get (skip when something is missing)
 #   KVGATE_RDMA_VM_COMPRESS=gzip  gzip the initramfs (default: uncompressed)
 #   ASAN_OPTIONS UBSAN_OPTIONS LSAN_OPTIONS  passed on to the guest when set

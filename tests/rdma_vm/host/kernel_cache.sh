@@ -12,7 +12,14 @@
 # Sets: kernel_dir kernel_version kernel_image
 # shellcheck shell=bash
 
-rdma_vm_cache=${KVGATE_RDMA_VM_CACHE:-/var/cache/kvgate-rdma-vm}
+# Default: the system cache as root, the user's own cache otherwise.
+if [[ -n ${KVGATE_RDMA_VM_CACHE:-} ]]; then
+  rdma_vm_cache=$KVGATE_RDMA_VM_CACHE
+elif [[ $(id -u) -eq 0 ]]; then
+  rdma_vm_cache=/var/cache/kvgate-rdma-vm
+else
+  rdma_vm_cache=${XDG_CACHE_HOME:-${HOME:-/nonexistent}/.cache}/kvgate-rdma-vm
+fi
 
 # Prints the versioned package linux-image-amd64 depends on, e.g.
 # linux-image-6.1.0-56-amd64; nothing when apt does not know the metapackage.
