@@ -2,6 +2,7 @@
 
 #include <poll.h>
 
+#include <algorithm>
 #include <vector>
 
 #include "kvgate/rdma/connect_request.h"
@@ -104,7 +105,9 @@ result<std::unique_ptr<client_connection>> client_connection::connect(
   rdma_conn_param param{};
   param.private_data = private_data.data();
   param.private_data_len = static_cast<std::uint8_t>(private_data.size());
-  param.responder_resources = config.responder_resources;
+  // rdma_connect refuses more than the device supports.
+  param.responder_resources = std::min(config.responder_resources,
+                                       verbs::query_rd_atomic_limits(*api, i->id->verbs).responder);
   param.initiator_depth = 0;
   param.retry_count = 7;
   param.rnr_retry_count = 7;

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <netdb.h>
 
+#include <algorithm>
 #include <cstring>
 
 namespace kvgate::rdma::verbs {
@@ -40,6 +41,7 @@ result<api_ptr> load(const library_names& names) {
       resolve(v, "ibv_get_cq_event", a->get_cq_event) &&
       resolve(v, "ibv_ack_cq_events", a->ack_cq_events) &&
       resolve(v, "ibv_modify_qp", a->modify_qp) &&
+      resolve(v, "ibv_query_device", a->query_device) &&
       resolve(c, "rdma_create_event_channel", a->create_event_channel) &&
       resolve(c, "rdma_destroy_event_channel", a->destroy_event_channel) &&
       resolve(c, "rdma_create_id", a->create_id) && resolve(c, "rdma_destroy_id", a->destroy_id) &&
@@ -74,6 +76,13 @@ result<sockaddr_storage> numeric_address(const std::string& address, std::uint16
   std::memcpy(&out, found->ai_addr, found->ai_addrlen);
   freeaddrinfo(found);
   return out;
+}
+
+rd_atomic_limits query_rd_atomic_limits(const api& a, ibv_context* device) {
+  ibv_device_attr attr{};
+  if (device == nullptr || a.query_device(device, &attr) != 0) return {};
+  auto clamp = [](int v) { return static_cast<std::uint8_t>(std::clamp(v, 1, 254)); };
+  return {clamp(attr.max_qp_init_rd_atom), clamp(attr.max_qp_rd_atom)};
 }
 
 result<void> set_nonblocking(int fd) {

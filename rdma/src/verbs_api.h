@@ -48,6 +48,7 @@ struct api {
   int (*get_cq_event)(ibv_comp_channel*, ibv_cq**, void**) = nullptr;
   void (*ack_cq_events)(ibv_cq*, unsigned int) = nullptr;
   int (*modify_qp)(ibv_qp*, ibv_qp_attr*, int) = nullptr;
+  int (*query_device)(ibv_context*, ibv_device_attr*) = nullptr;
   // librdmacm
   rdma_event_channel* (*create_event_channel)() = nullptr;
   void (*destroy_event_channel)(rdma_event_channel*) = nullptr;
@@ -131,6 +132,15 @@ int move_qp_to_error(const api& a, ibv_qp* qp);
 // Errors: invalid_argument.
 [[nodiscard]] result<sockaddr_storage> numeric_address(const std::string& address,
                                                        std::uint16_t port);
+
+// The device's limits on RDMA READs in flight per QP: as requester
+// (max_qp_init_rd_atom) and as responder (max_qp_rd_atom); {1, 1} when the
+// device cannot be queried.
+struct rd_atomic_limits {
+  std::uint8_t initiator = 1;
+  std::uint8_t responder = 1;
+};
+rd_atomic_limits query_rd_atomic_limits(const api& a, ibv_context* device);
 
 // Sets O_NONBLOCK on a descriptor (CM event channel, completion channel) so
 // it can be driven from Asio. Errors: device_error.

@@ -241,7 +241,9 @@ void verbs_transport::impl::on_connect_request(rdma_cm_event* event) {
   api->set_option(id, RDMA_OPTION_ID, RDMA_OPTION_ID_ACK_TIMEOUT, &ack_timeout, sizeof ack_timeout);
 
   rdma_conn_param param{};
-  param.initiator_depth = std::min(config.max_rd_atomic, client_responder_resources);
+  // rdma_accept refuses depths above the device's limit.
+  param.initiator_depth = std::min({config.max_rd_atomic, client_responder_resources,
+                                    verbs::query_rd_atomic_limits(*api, id->verbs).initiator});
   param.responder_resources = 0;  // clients never read from the gateway
   param.retry_count = std::min<std::uint8_t>(config.retry_count, 7);
   param.rnr_retry_count = std::min<std::uint8_t>(config.rnr_retry_count, 7);
