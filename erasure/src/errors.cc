@@ -67,6 +67,8 @@ class erasure_error_category final : public std::error_category {
         return "quota exceeded";
       case errc::busy:
         return "busy";
+      case errc::would_block:
+        return "answering needs disk I/O";
     }
     return "unknown kvgate.erasure error " + std::to_string(value);
   }

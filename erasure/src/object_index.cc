@@ -1,5 +1,6 @@
 #include "object_index.h"
 
+#include <rocksdb/cache.h>
 #include <rocksdb/db.h>
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/options.h>
@@ -14,6 +15,14 @@
 namespace kvgate::erasure {
 
 namespace {
+
+constexpr std::size_t kBlockCacheBytes = 256u << 20;
+
+rocksdb::ReadOptions read_options(index_read how) {
+  rocksdb::ReadOptions o;
+  if (how == index_read::memory_only) o.read_tier = rocksdb::kBlockCacheTier;
+  return o;
+}
 
 // Record kinds, the first byte of every RocksDB key (docs/formats/erasure-layout.md, "Index").
 constexpr char kBucketRecord = 'B';
@@ -162,6 +171,9 @@ result<std::unique_ptr<object_index>> object_index::open(const std::filesystem::
   options.max_open_files = 512;
   rocksdb::BlockBasedTableOptions table;
   table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+  // HEAD answers come from memory (store::head_cached) when the record's
+  // block is cached: room for the index of about a million objects.
+  table.block_cache = rocksdb::NewLRUCache(kBlockCacheBytes);
   options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
   rocksdb::DB* raw = nullptr;
   const rocksdb::Status s = rocksdb::DB::Open(options, dir.string(), &raw);
@@ -223,10 +235,11 @@ result<void> object_index::put_bucket(const bucket_info& b) {
   return write(batch, true);
 }
 
-result<std::optional<bucket_info>> object_index::get_bucket(std::string_view name) {
+result<std::optional<bucket_info>> object_index::get_bucket(std::string_view name, index_read how) {
   std::string value;
-  const rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), bucket_key(name), &value);
+  const rocksdb::Status s = db_->Get(read_options(how), bucket_key(name), &value);
   if (s.IsNotFound()) return std::optional<bucket_info>();
+  if (s.IsIncomplete()) return make_error_code(errc::would_block);
   if (!s.ok()) return index_error(s);
   bucket_info b;
   b.name = name;
@@ -297,10 +310,11 @@ result<std::vector<index_intent>> object_index::intents() {
 }
 
 result<std::optional<index_object>> object_index::get_object(std::string_view bucket,
-                                                             std::string_view key) {
+                                                             std::string_view key, index_read how) {
   std::string value;
-  const rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), object_key(bucket, key), &value);
+  const rocksdb::Status s = db_->Get(read_options(how), object_key(bucket, key), &value);
   if (s.IsNotFound()) return std::optional<index_object>();
+  if (s.IsIncomplete()) return make_error_code(errc::would_block);
   if (!s.ok()) return index_error(s);
   index_object o;
   if (!decode_index_object(value, o)) return make_error_code(errc::index_error);

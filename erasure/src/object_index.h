@@ -43,6 +43,10 @@ struct index_intent {
   std::string key;
 };
 
+// Point lookups either may read from disk, or answer from memory only
+// (memtables and block cache) and fail with errc::would_block otherwise.
+enum class index_read { any, memory_only };
+
 class object_index {
  public:
   [[nodiscard]] static result<std::unique_ptr<object_index>> open(const std::filesystem::path& dir);
@@ -58,7 +62,8 @@ class object_index {
 
   // Buckets.
   [[nodiscard]] result<void> put_bucket(const bucket_info& b);
-  [[nodiscard]] result<std::optional<bucket_info>> get_bucket(std::string_view name);
+  [[nodiscard]] result<std::optional<bucket_info>> get_bucket(std::string_view name,
+                                                              index_read how = index_read::any);
   [[nodiscard]] result<void> delete_bucket(std::string_view name);
   [[nodiscard]] result<std::vector<bucket_info>> list_buckets();
   // True if the bucket holds at least one object or upload.
@@ -70,7 +75,8 @@ class object_index {
 
   // Objects. put/delete clear the given intent (0 = none) atomically.
   [[nodiscard]] result<std::optional<index_object>> get_object(std::string_view bucket,
-                                                               std::string_view key);
+                                                               std::string_view key,
+                                                               index_read how = index_read::any);
   [[nodiscard]] result<void> put_object(const index_object& o, std::uint64_t intent);
   [[nodiscard]] result<void> delete_object(std::string_view bucket, std::string_view key,
                                            std::uint64_t intent);

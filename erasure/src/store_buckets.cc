@@ -72,6 +72,14 @@ result<bucket_info> store_impl::head_bucket(std::string_view name) {
   return std::move(**b);
 }
 
+result<bucket_info> store_impl::head_bucket_cached(std::string_view name) {
+  if (!valid_bucket_name(name)) return make_error_code(errc::bucket_not_found);
+  auto b = index_->get_bucket(name, index_read::memory_only);
+  if (!b) return b.error();
+  if (!*b) return make_error_code(errc::bucket_not_found);
+  return std::move(**b);
+}
+
 result<std::vector<bucket_info>> store_impl::list_buckets() {
   return index_->list_buckets();
 }

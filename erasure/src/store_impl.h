@@ -50,10 +50,12 @@ class store_impl final : public store {
   result<bucket_info> create_bucket(std::string_view name, std::string_view owner) override;
   result<void> delete_bucket(std::string_view name) override;
   result<bucket_info> head_bucket(std::string_view name) override;
+  result<bucket_info> head_bucket_cached(std::string_view name) override;
   result<std::vector<bucket_info>> list_buckets() override;
   result<std::unique_ptr<put_writer>> begin_put(std::string_view bucket, std::string_view key,
                                                 put_options options) override;
   result<object_info> head(std::string_view bucket, std::string_view key) override;
+  result<object_info> head_cached(std::string_view bucket, std::string_view key) override;
   result<std::unique_ptr<object_reader>> open_read(std::string_view bucket, std::string_view key,
                                                    std::optional<byte_range> range) override;
   result<void> remove(std::string_view bucket, std::string_view key) override;

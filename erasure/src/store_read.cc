@@ -98,6 +98,20 @@ result<object_info> store_impl::head(std::string_view bucket, std::string_view k
   return std::move((*o)->info);
 }
 
+result<object_info> store_impl::head_cached(std::string_view bucket, std::string_view key) {
+  if (!valid_key(key)) return make_error_code(errc::object_not_found);
+  auto o = index_->get_object(bucket, key, index_read::memory_only);
+  if (!o) return o.error();
+  if (!*o) {
+    if (!valid_bucket_name(bucket)) return make_error_code(errc::bucket_not_found);
+    auto b = index_->get_bucket(bucket, index_read::memory_only);
+    if (!b) return b.error();
+    if (!*b) return make_error_code(errc::bucket_not_found);
+    return make_error_code(errc::object_not_found);
+  }
+  return std::move((*o)->info);
+}
+
 result<std::shared_ptr<const cached_manifest>> store_impl::load_manifest(const index_object& o) {
   const std::string id = version_id(o.info.bucket, o.info.key, o.info.data_id);
   if (auto hit = cache_.get(id)) return hit;

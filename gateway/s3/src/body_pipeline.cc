@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <cstring>
 
 #include "kvgate/protocol/http_view.h"
 #include "kvgate/s3/storage_errors.h"
@@ -127,7 +128,7 @@ void body_digests::finish() {
 
 body_pipeline::body_pipeline(gateway::request_context& ctx, const s3_request& req,
                              const body_plan& plan, std::size_t buffer_bytes)
-    : ctx_(ctx), plan_(plan), buffer_(std::max<std::size_t>(buffer_bytes, 64 * 1024)) {
+    : ctx_(ctx), plan_(plan), buffer_bytes_(std::max<std::size_t>(buffer_bytes, 64 * 1024)) {
   if (!plan.chunked) return;
   if (*plan.chunked == protocol::aws_chunked_mode::unsigned_trailer) {
     decoder_.emplace(plan.decoded_length);
@@ -149,11 +150,11 @@ body_pipeline::async_next() {
   for (;;) {
     if (pos_ < end_) {
       if (!decoder_) {
-        std::span<const std::byte> out(buffer_.data() + pos_, end_ - pos_);
+        std::span<const std::byte> out(buffer_.get() + pos_, end_ - pos_);
         pos_ = end_;
         co_return out;
       }
-      const protocol::byte_view in(reinterpret_cast<const std::uint8_t*>(buffer_.data() + pos_),
+      const protocol::byte_view in(reinterpret_cast<const std::uint8_t*>(buffer_.get() + pos_),
                                    end_ - pos_);
       auto step = decoder_->decode(in);
       if (!step) co_return s3_failure{s3_error_for(step.error()), step.error().message()};
@@ -168,7 +169,8 @@ body_pipeline::async_next() {
     }
     if (eof_) co_return std::span<const std::byte>();
     pos_ = end_ = 0;
-    auto n = co_await ctx_.async_read_some_body(buffer_);
+    if (!buffer_) buffer_ = std::make_unique_for_overwrite<std::byte[]>(buffer_bytes_);
+    auto n = co_await ctx_.async_read_some_body(std::span(buffer_.get(), buffer_bytes_));
     if (!n) co_return body_read_failure(n.error());
     if (*n == 0) {
       eof_ = true;
@@ -176,6 +178,35 @@ body_pipeline::async_next() {
     }
     end_ = *n;
   }
+}
+
+asio::awaitable<boost::system::result<std::size_t, s3_failure>> body_pipeline::async_fill(
+    std::span<std::byte> out) {
+  std::size_t filled = 0;
+  while (filled < out.size()) {
+    if (!decoder_) {
+      if (eof_) break;
+      auto n = co_await ctx_.async_read_some_body(out.subspan(filled));
+      if (!n) co_return body_read_failure(n.error());
+      if (*n == 0) {
+        eof_ = true;
+        break;
+      }
+      filled += *n;
+      continue;
+    }
+    if (pending_.empty()) {
+      auto next = co_await async_next();
+      if (!next) co_return next.error();
+      if (next->empty()) break;
+      pending_ = *next;
+    }
+    const std::size_t n = std::min(pending_.size(), out.size() - filled);
+    std::memcpy(out.data() + filled, pending_.data(), n);
+    pending_ = pending_.subspan(n);
+    filled += n;
+  }
+  co_return filled;
 }
 
 boost::system::result<erasure::s3_checksum, s3_failure> body_pipeline::finish(

@@ -14,6 +14,7 @@
 #include <charconv>
 #include <map>
 
+#include "body_upload.h"
 #include "copy_source.h"
 #include "copy_source_check.h"
 #include "kvgate/protocol/checksum.h"
@@ -257,26 +258,10 @@ asio::awaitable<void> async_upload_part(op_context& op) {
 
   body_pipeline pipeline(op.ctx, op.req, *plan, op.service.body_buffer_bytes);
   body_digests digests(*plan);
-  for (;;) {
-    auto chunk = co_await pipeline.async_next();
-    if (!chunk) {
-      co_await async_release(op, writer);
-      co_return co_await op.async_fail(chunk.error());
-    }
-    if (chunk->empty()) break;
-    const auto data = *chunk;
-    auto written = co_await op.async_storage([&] {
-      digests.update(data);
-      if (own)
-        own->update(
-            protocol::byte_view(reinterpret_cast<const std::uint8_t*>(data.data()), data.size()));
-      return writer->write(data);
-    });
-    if (!written) {
-      co_await async_release(op, writer);
-      op.ctx.set_close();
-      co_return co_await op.async_fail(written.error());
-    }
+  if (auto failed =
+          co_await async_upload_body(op, pipeline, digests, *writer, own ? &*own : nullptr)) {
+    co_await async_release(op, writer);
+    co_return co_await op.async_fail(failed->failure);
   }
   if (digests.bytes() > kMaxPartBytes) {
     co_await async_release(op, writer);
@@ -491,7 +476,7 @@ asio::awaitable<void> async_complete_multipart_upload(op_context& op) {
   if (!upload) {
     if (s3_error_for(upload.error()) == s3_error::no_such_upload) {
       // Completing twice succeeds when the object is the one this upload made.
-      auto existing = co_await op.async_storage([&] { return op.store().head(bucket, key); });
+      auto existing = co_await op.async_head(bucket, key);
       if (existing && same_parts(*existing, *requested))
         co_return co_await async_send_completed(op, *existing);
     }

@@ -7,7 +7,7 @@
 #include <boost/algorithm/string/predicate.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <charconv>
-#include <vector>
+#include <memory>
 
 #include "kvgate/protocol/range.h"
 #include "kvgate/s3/conditionals.h"
@@ -77,7 +77,7 @@ asio::awaitable<void> async_get_object(op_context& op) {
   // The reader pins one version; if it differs from the one the headers were
   // computed for (an overwrite in between), start again.
   for (int attempt = 0; attempt < 3; ++attempt) {
-    auto info = co_await op.async_storage([&] { return op.store().head(bucket, key); });
+    auto info = co_await op.async_head(bucket, key);
     if (!info) co_return co_await op.async_fail(info.error());
     const auto mtime = seconds_from_ns(info->mtime_ns);
 
@@ -154,9 +154,11 @@ asio::awaitable<void> async_get_object(op_context& op) {
 
     const std::size_t buffer_bytes = static_cast<std::size_t>(
         std::min<std::uint64_t>(op.service.body_buffer_bytes, plan.range.length));
-    std::vector<std::byte> current(buffer_bytes);
-    std::vector<std::byte> next(buffer_bytes);
-    auto first = co_await op.async_storage([&] { return reader->read(current); });
+    // Not value-initialised: the reader fills every byte that is sent.
+    auto current = std::make_unique_for_overwrite<std::byte[]>(buffer_bytes);
+    auto next = std::make_unique_for_overwrite<std::byte[]>(buffer_bytes);
+    auto first = co_await op.async_storage(
+        [&] { return reader->read(std::span(current.get(), buffer_bytes)); });
     if (!first) {
       co_await op.async_storage([&] { reader.reset(); });
       co_return co_await op.async_fail(first.error());
@@ -169,15 +171,16 @@ asio::awaitable<void> async_get_object(op_context& op) {
     std::uint64_t sent = 0;
     bool ok = true;
     while (have > 0) {
-      const std::span<const std::byte> out(current.data(), have);
+      const std::span<const std::byte> out(current.get(), have);
       sent += have;
       if (sent >= plan.range.length) {
         ok = static_cast<bool>(co_await op.ctx.async_write_body(out));
         have = 0;
         break;
       }
-      auto [written, got] = co_await (op.ctx.async_write_body(out) &&
-                                      op.async_storage([&] { return reader->read(next); }));
+      auto [written, got] = co_await (op.ctx.async_write_body(out) && op.async_storage([&] {
+        return reader->read(std::span(next.get(), buffer_bytes));
+      }));
       if (!written || !got) {
         ok = false;
         break;

@@ -2,10 +2,11 @@
 // first body read (so a client sending "Expect: 100-continue" gets the final
 // status instead of "100 Continue"); then the body streams through the
 // pipeline (aws-chunked decoding, digests) into the engine's put_writer in
-// bounded pieces, and the object is committed only when every digest the
-// client claimed matched.
+// whole buffers, socket reads overlapping engine writes (body_upload.h), and
+// the object is committed only when every digest the client claimed matched.
 #include <boost/algorithm/string/case_conv.hpp>
 
+#include "body_upload.h"
 #include "kvgate/protocol/encoding.h"
 #include "kvgate/s3/conditionals.h"
 #include "kvgate/s3/object_headers.h"
@@ -58,7 +59,7 @@ asio::awaitable<void> async_put_object(op_context& op) {
   if (op.has_header("if-match")) conditions.if_match = quoted(op.header("if-match"));
   if (conditions.if_none_match_star || conditions.if_match) {
     // Early answer without reading the body; commit re-checks atomically.
-    auto current = co_await op.async_storage([&] { return op.store().head(bucket, key); });
+    auto current = co_await op.async_head(bucket, key);
     if (current && conditions.if_none_match_star) {
       co_return co_await op.async_fail(s3_error::precondition_failed);
     }
@@ -78,23 +79,9 @@ asio::awaitable<void> async_put_object(op_context& op) {
 
   body_pipeline pipeline(op.ctx, op.req, *plan, op.service.body_buffer_bytes);
   body_digests digests(*plan);
-  for (;;) {
-    auto chunk = co_await pipeline.async_next();
-    if (!chunk) {
-      co_await async_discard(op, writer);
-      co_return co_await op.async_fail(chunk.error());
-    }
-    if (chunk->empty()) break;
-    const auto data = *chunk;
-    auto written = co_await op.async_storage([&] {
-      digests.update(data);
-      return writer->write(data);
-    });
-    if (!written) {
-      co_await async_discard(op, writer);
-      op.ctx.set_close();  // the rest of the body is not worth draining
-      co_return co_await op.async_fail(written.error());
-    }
+  if (auto failed = co_await async_upload_body(op, pipeline, digests, *writer)) {
+    co_await async_discard(op, writer);
+    co_return co_await op.async_fail(failed->failure);
   }
   digests.finish();
   auto checksum = pipeline.finish(digests);

@@ -42,6 +42,15 @@ struct op_context {
     return gateway::async_run_blocking(*service.blocking_pool, std::move(fn));
   }
 
+  // store().head() without a thread hand-off when the index answers from
+  // memory (the usual case); otherwise on the blocking pool.
+  asio::awaitable<erasure::result<erasure::object_info>> async_head(std::string bucket_name,
+                                                                    std::string key) const {
+    auto cached = store().head_cached(bucket_name, key);
+    if (cached || cached.error() != erasure::errc::would_block) co_return cached;
+    co_return co_await async_storage([&] { return store().head(bucket_name, key); });
+  }
+
   // Error responses with <Resource> = /bucket/key.
   asio::awaitable<void> async_fail(protocol::s3_error e, std::string_view message = {},
                                    http::fields extra = {}) const {
@@ -76,5 +85,7 @@ asio::awaitable<void> async_put_object(op_context& op);
 asio::awaitable<void> async_get_object(op_context& op);
 // object_delete.cc
 asio::awaitable<void> async_delete_object(op_context& op);
+// object_tagging.cc
+asio::awaitable<void> async_get_object_tagging(op_context& op);
 
 }  // namespace kvgate::s3

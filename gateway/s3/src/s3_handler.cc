@@ -54,6 +54,8 @@ asio::awaitable<void> dispatch(op_context& op) {
       return async_abort_multipart_upload(op);
     case operation::list_parts:
       return async_list_parts(op);
+    case operation::get_object_tagging:
+      return async_get_object_tagging(op);
     case operation::method_not_allowed:
       return op.async_fail(s3_error::method_not_allowed);
     default:
@@ -147,7 +149,9 @@ asio::awaitable<void> s3_handler::async_handle(gateway::request_context& ctx) {
     }
   } else if (needs_bucket_lookup(op.op, caller)) {
     const std::string bucket = req.bucket;
-    auto info = co_await op.async_storage([&] { return svc.store->head_bucket(bucket); });
+    auto info = svc.store->head_bucket_cached(bucket);
+    if (!info && info.error() == erasure::errc::would_block)
+      info = co_await op.async_storage([&] { return svc.store->head_bucket(bucket); });
     if (!info) {
       // Without a grant the caller learns nothing about the bucket's existence.
       if (!allowed(caller, need, req.bucket, {})) {

@@ -44,6 +44,9 @@ s3_error s3_error_for(const std::error_code& ec) noexcept {
         return s3_error::slow_down;
       case erasure::errc::busy:
         return s3_error::slow_down;
+      case erasure::errc::would_block:  // callers retry on the blocking pool; never reaches a
+                                        // client
+        return s3_error::internal_error;
       case erasure::errc::read_quorum_lost:
         return s3_error::service_unavailable;
       case erasure::errc::disk_offline:

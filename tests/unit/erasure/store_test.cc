@@ -55,6 +55,36 @@ TEST_CASE("a missing key and a missing bucket are told apart", "[store]") {
   CHECK(f.put("nobucket", "k", "x").error() == er::errc::bucket_not_found);
 }
 
+TEST_CASE("memory-only lookups answer like head() or say would_block, never wrongly", "[store]") {
+  store_fixture f;
+  REQUIRE(f.store().create_bucket("bkt", ""));
+  auto put = f.put("bkt", "k", "hello");
+  REQUIRE(put);
+  // Fresh writes sit in the memtable: answered from memory.
+  auto cached = f.store().head_cached("bkt", "k");
+  REQUIRE(cached);
+  CHECK(cached->etag == put->etag);
+  CHECK(f.store().head_cached("bkt", "nope").error() == er::errc::object_not_found);
+  CHECK(f.store().head_cached("nobucket", "k").error() == er::errc::bucket_not_found);
+  CHECK(f.store().head_bucket_cached("bkt"));
+  CHECK(f.store().head_bucket_cached("nobucket").error() == er::errc::bucket_not_found);
+
+  // After a restart every answer either matches head() or is would_block.
+  f.reopen();
+  for (const char* key : {"k", "nope"}) {
+    auto slow = f.store().head("bkt", key);
+    auto fast = f.store().head_cached("bkt", key);
+    if (!fast && fast.error() == er::errc::would_block) continue;
+    REQUIRE(static_cast<bool>(fast) == static_cast<bool>(slow));
+    if (fast) CHECK(fast->etag == slow->etag);
+    if (!fast) CHECK(fast.error() == slow.error());
+  }
+  // head() warmed the block cache: the same lookup is now served from memory.
+  auto warm = f.store().head_cached("bkt", "k");
+  REQUIRE(warm);
+  CHECK(warm->etag == put->etag);
+}
+
 TEST_CASE("overwrite makes the last writer win and retires the old version", "[store]") {
   store_fixture f;
   REQUIRE(f.store().create_bucket("bkt", ""));

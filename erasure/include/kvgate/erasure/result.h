@@ -43,6 +43,7 @@ enum class errc {
   long_body,          // the writer saw more bytes than the declared length
   quota_exceeded,
   busy,
+  would_block,  // a memory-only lookup needed disk I/O (head_cached)
 };
 
 const std::error_category& erasure_category() noexcept;

@@ -175,6 +175,8 @@ class store {
                                                           std::string_view owner) = 0;
   [[nodiscard]] virtual result<void> delete_bucket(std::string_view name) = 0;
   [[nodiscard]] virtual result<bucket_info> head_bucket(std::string_view name) = 0;
+  // head_bucket() from memory only; errc::would_block when it needs disk I/O.
+  [[nodiscard]] virtual result<bucket_info> head_bucket_cached(std::string_view name) = 0;
   [[nodiscard]] virtual result<std::vector<bucket_info>> list_buckets() = 0;
 
   // Objects.
@@ -182,6 +184,11 @@ class store {
                                                                       std::string_view key,
                                                                       put_options options) = 0;
   [[nodiscard]] virtual result<object_info> head(std::string_view bucket, std::string_view key) = 0;
+  // head() from memory only (the index's memtables and block cache), never
+  // blocking on disk: errc::would_block when the answer needs I/O, then call
+  // head() on a blocking thread. Safe on network threads.
+  [[nodiscard]] virtual result<object_info> head_cached(std::string_view bucket,
+                                                        std::string_view key) = 0;
   // range must lie within the object (the gateway clamps); empty = whole object.
   [[nodiscard]] virtual result<std::unique_ptr<object_reader>> open_read(
       std::string_view bucket, std::string_view key, std::optional<byte_range> range) = 0;

@@ -5,16 +5,19 @@
 // and at most one x-amz-checksum-* algorithm (header or trailer).
 //
 // Usage: plan_body() before the first read (fails early on malformed
-// checksum headers, so errors go out before "100 Continue"); then
-// async_next() until it returns an empty span, feeding every span to
-// digests.update() (cheap enough to run with the storage write on the
-// blocking pool) and the writer; then finish() checks what the client
-// claimed. Spans point into the pipeline's buffer and stay valid until the
-// next async_next(). One per request, used from the request coroutine only.
+// checksum headers, so errors go out before "100 Continue"); then either
+// async_next() until it returns an empty span (spans point into the
+// pipeline's own buffer and stay valid until the next call), or
+// async_fill() into the caller's buffers until it returns 0 (uploads: whole
+// buffers per storage hand-off, see body_upload.h). Feed every payload byte to
+// digests.update(), then finish() checks what the client claimed. Do not mix
+// the two reading styles. One per request, used from the request coroutine
+// only.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -82,6 +85,18 @@ class body_pipeline {
   // The next payload bytes; empty at the end of the body.
   asio::awaitable<boost::system::result<std::span<const std::byte>, s3_failure>> async_next();
 
+  // The payload length the headers declare, if they do.
+  std::optional<std::uint64_t> declared_payload_bytes() const noexcept {
+    return plan_.decoded_length;
+  }
+
+  // Fills `out` with payload bytes until it is full or the body ends; returns
+  // the count (less than out.size() only at the end, 0 once at the end).
+  // Plain bodies are read straight into `out`; aws-chunked ones are decoded
+  // from the pipeline's buffer and copied.
+  asio::awaitable<boost::system::result<std::size_t, s3_failure>> async_fill(
+      std::span<std::byte> out);
+
   // After the last async_next() and digests.finish(): checks the aws-chunked
   // framing end, the payload SHA-256, Content-MD5 and the checksum. Returns
   // the validated checksum to store (algorithm empty when none was sent).
@@ -90,11 +105,13 @@ class body_pipeline {
  private:
   gateway::request_context& ctx_;
   const body_plan& plan_;
-  std::vector<std::byte> buffer_;
+  std::size_t buffer_bytes_;
+  std::unique_ptr<std::byte[]> buffer_;  // allocated on first async_next()
   std::size_t pos_ = 0;
   std::size_t end_ = 0;
   bool eof_ = false;
   std::optional<protocol::aws_chunked_decoder> decoder_;
+  std::span<const std::byte> pending_;  // decoded payload async_fill() has not copied yet
 };
 
 // Maps a transport error while reading the body (body_incomplete, ...) to S3.
