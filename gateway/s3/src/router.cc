@@ -95,6 +95,10 @@ operation route_object(std::string_view m, const protocol::query_params* q,
 }  // namespace
 
 operation route(const route_input& in) noexcept {
+  // Objects carry no tags: reading them is served, setting them is not.
+  if (in.has_key && in.method == "GET" && has(in.query, "tagging")) {
+    return operation::get_object_tagging;
+  }
   if (has_unsupported_subresource(in.query)) return operation::not_implemented;
   if (!in.has_bucket) return route_service(in.method);
   if (!in.has_key) return route_bucket(in.method, in.query);
@@ -115,6 +119,7 @@ access required_access(operation op) noexcept {
     case operation::get_object:
     case operation::head_object:
     case operation::list_parts:
+    case operation::get_object_tagging:
       return access::read;
     case operation::create_bucket:
     case operation::delete_bucket:
@@ -178,6 +183,8 @@ std::string_view operation_name(operation op) noexcept {
       return "AbortMultipartUpload";
     case operation::list_parts:
       return "ListParts";
+    case operation::get_object_tagging:
+      return "GetObjectTagging";
   }
   return "Unknown";
 }

@@ -34,6 +34,8 @@ TEST_CASE("service, bucket and object requests route to their operations", "[s3]
   CHECK(route_of("GET", true, true, "partNumber=2") == operation::get_object);
   CHECK(route_of("HEAD", true, true, "") == operation::head_object);
   CHECK(route_of("DELETE", true, true, "") == operation::delete_object);
+  CHECK(route_of("GET", true, true, "tagging") == operation::get_object_tagging);
+  CHECK(route_of("GET", true, true, "tagging&versionId=null") == operation::get_object_tagging);
 }
 
 TEST_CASE("multipart sub-resources route to the multipart operations", "[s3][router]") {
@@ -49,6 +51,8 @@ TEST_CASE("multipart sub-resources route to the multipart operations", "[s3][rou
 TEST_CASE("unsupported sub-resources and methods are not implemented", "[s3][router]") {
   CHECK(route_of("GET", true, false, "acl") == operation::not_implemented);
   CHECK(route_of("PUT", true, true, "tagging") == operation::not_implemented);
+  CHECK(route_of("DELETE", true, true, "tagging") == operation::not_implemented);
+  CHECK(route_of("GET", true, false, "tagging") == operation::not_implemented);
   CHECK(route_of("GET", true, false, "versioning") == operation::not_implemented);
   CHECK(route_of("POST", true, true, "") == operation::not_implemented);
   CHECK(route_of("PATCH", true, true, "") == operation::method_not_allowed);
@@ -60,6 +64,7 @@ TEST_CASE("reads need read access and mutations need write access", "[s3][router
   using kvgate::s3::required_access;
   CHECK(required_access(operation::get_object) == access::read);
   CHECK(required_access(operation::head_bucket) == access::read);
+  CHECK(required_access(operation::get_object_tagging) == access::read);
   CHECK(required_access(operation::put_object) == access::write);
   CHECK(required_access(operation::delete_bucket) == access::write);
   CHECK(required_access(operation::list_buckets) == access::none);

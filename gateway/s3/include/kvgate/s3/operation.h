@@ -34,6 +34,7 @@ enum class operation {
   complete_multipart_upload,  // POST ?uploadId
   abort_multipart_upload,     // DELETE ?uploadId
   list_parts,                 // GET ?uploadId
+  get_object_tagging,         // GET /bucket/key?tagging (always an empty TagSet)
 };
 
 std::string_view operation_name(operation op) noexcept;
