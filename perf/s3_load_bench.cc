@@ -51,7 +51,18 @@ struct load_options {
   std::size_t max_requests = 1000;
   bool unsigned_requests = false;
   bool json = false;
+  bool shuffle = false;   // key order: a fixed pseudo-random permutation-like walk
+  int expect_status = 0;  // 0: any 2xx is success; else exactly this status (e.g. 404)
 };
+
+// splitmix64: spreads request indexes over the key space so consecutive
+// requests do not hit neighbouring index blocks.
+std::uint64_t mix(std::uint64_t x) noexcept {
+  x += 0x9e3779b97f4a7c15ULL;
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+  return x ^ (x >> 31);
+}
 
 // Totals and latencies of one connection's requests.
 struct connection_tally {
@@ -80,7 +91,8 @@ class request_builder {
     else if (!o.path.empty())
       path = o.path;
     else
-      path = fmt::format("/{}/{}{}", o.bucket, o.prefix, index % o.objects);
+      path =
+          fmt::format("/{}/{}{}", o.bucket, o.prefix, (o.shuffle ? mix(index) : index) % o.objects);
     const bool has_body = o.op == "put";
 
     std::string head = fmt::format("{} {} HTTP/1.1\r\nhost: {}\r\n", method, path, host_);
@@ -140,8 +152,9 @@ void run_connection(const load_options& o, const request_builder& builder,
       conn.reset();
       continue;
     }
-    const bool ok = (response->status >= 200 && response->status < 300) ||
-                    (o.op == "create-bucket" && response->status == 409);
+    const bool ok = o.expect_status != 0 ? response->status == o.expect_status
+                                         : (response->status >= 200 && response->status < 300) ||
+                                               (o.op == "create-bucket" && response->status == 409);
     if (!ok) {
       ++tally.errors;
       if (tally.first_error.empty())
@@ -186,6 +199,9 @@ int main(int argc, char** argv) {
   app.add_option("--max-requests", o.max_requests, "request budget")->check(CLI::PositiveNumber);
   app.add_flag("--unsigned", o.unsigned_requests, "send requests without SigV4");
   app.add_flag("--json", o.json, "print one JSON object instead of a table");
+  app.add_flag("--shuffle", o.shuffle, "address keys in a pseudo-random order, not i mod objects");
+  app.add_option("--expect-status", o.expect_status,
+                 "count only this HTTP status as success (e.g. 404 for absent-key HEADs)");
   CLI11_PARSE(app, argc, argv);
   if (!is_loopback(o.host)) {
     fmt::print(stderr, "refusing non-loopback host {}\n", o.host);

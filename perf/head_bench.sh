@@ -1,0 +1,137 @@
+#!/usr/bin/env bash
+# HEAD latency with a large index: the existence check LMCache puts on the
+# time-to-first-token path (up to ~80 serial HEADs per prompt).
+#
+# Populates one bucket with N small objects (default 100 000) through the S3
+# API, then measures, over one keep-alive connection with keys addressed in a
+# pseudo-random order:
+#   - HEAD of present keys (200),
+#   - HEAD of absent keys (404: negative lookups must be as fast),
+#   - the same two after a restart of kvgate (index block cache cold).
+# Prints a table with the targets (p50 < 0.2 ms, p99 < 1 ms) and writes the raw
+# JSON lines to <build>/head-bench/results.jsonl.
+#
+# The data directories live on tmpfs (/dev/shm) by default: this benchmark
+# measures the index lookup and the request path, not the disks, and a 100k
+# population with an fdatasync per PUT on this VM's disk would take most of
+# an hour. KVGATE_HEAD_BENCH_DIR overrides the location (e.g. /var/tmp).
+#
+# Usage: perf/head_bench.sh [--objects N] [--heads N] [--no-build]
+# Environment: KVGATE_PERF_BUILD (default <repo>/build-perf).
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+BUILD=${KVGATE_PERF_BUILD:-$ROOT/build-perf}
+OUT=$BUILD/head-bench
+OBJECTS=100000 HEADS=20000 DO_BUILD=1
+while (($#)); do
+  case $1 in
+    --objects) OBJECTS=$2; shift 2 ;;
+    --heads) HEADS=$2; shift 2 ;;
+    --no-build) DO_BUILD=0; shift ;;
+    *) echo "unknown argument: $1" >&2; exit 2 ;;
+  esac
+done
+
+log() { printf '== %s\n' "$*" >&2; }
+
+if [[ $DO_BUILD == 1 ]]; then
+  log "building Release kvgate and kvgate_s3_load_bench in $BUILD"
+  cmake -S "$ROOT" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release -DKVGATE_SANITIZE=off \
+    -DKVGATE_BUILD_TESTS=OFF "-DCMAKE_CXX_FLAGS=${KVGATE_PERF_CXXFLAGS--Wno-restrict}" >/dev/null
+  ninja -C "$BUILD" -j2 kvgate kvgate_s3_load_bench >&2
+fi
+KVGATE=$BUILD/kvgate
+LOAD=$BUILD/perf/kvgate_s3_load_bench
+for b in "$KVGATE" "$LOAD"; do [[ -x $b ]] || { echo "missing $b (build first)" >&2; exit 1; }; done
+
+WORK=$(mktemp -d "${KVGATE_HEAD_BENCH_DIR:-/dev/shm}/kvgate-head-bench-XXXXXX")
+mkdir -p "$OUT"
+RESULTS=$OUT/results.jsonl
+: >"$RESULTS"
+KVGATE_PID=""
+stop_kvgate() {
+  [[ -n $KVGATE_PID ]] || return 0
+  kill -TERM "$KVGATE_PID" 2>/dev/null || true
+  for _ in $(seq 100); do kill -0 "$KVGATE_PID" 2>/dev/null || break; sleep 0.1; done
+  kill -KILL "$KVGATE_PID" 2>/dev/null || true
+  wait "$KVGATE_PID" 2>/dev/null || true
+  KVGATE_PID=""
+}
+cleanup() { stop_kvgate; rm -rf "$WORK"; }
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+export KVGATE_ACCESS_KEY="bench$(head -c 8 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+export KVGATE_SECRET_KEY="$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+DATA_ARGS=()
+for i in 1 2 3 4 5 6; do DATA_ARGS+=(--data "$WORK/disk$i"); done
+
+KVGATE_PORT=""
+start_kvgate() {
+  "$KVGATE" serve --listen 127.0.0.1:0 "${DATA_ARGS[@]}" --access-log off --log-level warn \
+    >"$WORK/kvgate.out" 2>>"$OUT/kvgate.stderr" &
+  KVGATE_PID=$!
+  KVGATE_PORT=""
+  for _ in $(seq 600); do
+    KVGATE_PORT=$(sed -n 's|.*kvgate ready on http://127.0.0.1:\([0-9]*\).*|\1|p' "$WORK/kvgate.out" | head -1)
+    [[ -n $KVGATE_PORT ]] && return 0
+    kill -0 "$KVGATE_PID" 2>/dev/null || { cat "$OUT/kvgate.stderr" >&2; exit 1; }
+    sleep 0.1
+  done
+  echo "kvgate did not become ready" >&2
+  exit 1
+}
+
+# load LABEL ARGS...: one bounded run of the load tool, its JSON appended to results.jsonl.
+load() {
+  local label=$1 json rc=0
+  shift
+  json=$("$LOAD" --json --port "$KVGATE_PORT" --bucket heads "$@") || rc=$?
+  printf '{"label":"%s","result":%s}\n' "$label" "$json" >>"$RESULTS"
+  if ((rc != 0)); then echo "load run $label failed: $json" >&2; exit 1; fi
+  log "$label: $json"
+}
+
+start_kvgate
+load "create bucket" --op create-bucket --max-requests 1
+log "populating $OBJECTS objects of 16 bytes (16 connections) under $WORK"
+start_s=$SECONDS
+load "populate" --op put --size 16 --prefix k- --objects "$OBJECTS" --connections 16 \
+  --max-requests "$OBJECTS" --seconds 600
+populate_s=$((SECONDS - start_s))
+du_kib=$(du -sk "$WORK" | cut -f1)
+
+measure() {  # measure TAG
+  load "$1 present" --op head --prefix k- --objects "$OBJECTS" --shuffle \
+    --max-requests "$HEADS" --seconds 60
+  load "$1 absent" --op head --prefix absent- --objects "$OBJECTS" --shuffle \
+    --expect-status 404 --max-requests "$HEADS" --seconds 60
+}
+measure "warm"
+rss_kib=$(awk '/VmRSS/ {print $2}' /proc/"$KVGATE_PID"/status)
+stop_kvgate
+start_kvgate
+measure "after restart"
+stop_kvgate
+
+python3 - "$RESULTS" "$OBJECTS" "$populate_s" "$du_kib" "$rss_kib" "$(cut -d' ' -f1-3 /proc/loadavg)" <<'EOF'
+import json, sys
+rows = {}
+for line in open(sys.argv[1]):
+    r = json.loads(line)
+    rows[r["label"]] = r["result"]
+objects, populate_s, du_kib, rss_kib = int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
+print(f"\nHEAD latency, {objects} objects indexed, 1 connection, keys in pseudo-random order")
+print(f"(load average {sys.argv[6]} at the end: other work on the machine shows up in p99)")
+print(f"(populated in {populate_s} s, {rows['populate']['requests_per_s']:.0f} PUT/s; "
+      f"data dirs {du_kib / 1024:.0f} MiB; kvgate RSS {rss_kib / 1024:.0f} MiB after the warm runs)\n")
+print(f"| {'run':<28} | {'HEADs':>6} | {'p50 ms':>7} | {'p99 ms':>7} | {'max ms':>7} | verdict |")
+print(f"| {'-'*28} | {'-'*6}: | {'-'*7}: | {'-'*7}: | {'-'*7}: | ------- |")
+for label in ("warm present", "warm absent", "after restart present", "after restart absent"):
+    r = rows[label]
+    ok = r["p50_ms"] < 0.2 and r["p99_ms"] < 1.0 and r["errors"] == 0
+    print(f"| {label:<28} | {r['requests']:>6} | {r['p50_ms']:>7.3f} | {r['p99_ms']:>7.3f} | "
+          f"{r['max_ms']:>7.3f} | {'PASS' if ok else 'MISS'} |")
+print("\ntargets: p50 < 0.2 ms and p99 < 1 ms (DESIGN.md §7), absent keys as fast as present ones")
+EOF
