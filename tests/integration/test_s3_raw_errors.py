@@ -569,7 +569,10 @@ class HeadAndTargetTests(RawErrorTestBase):
         self.put("subres", b"x")
         c = self.conn()
         cases = [
-            ("GET", f"/{BUCKET}/subres", [("tagging", "")], b""),
+            ("GET", f"/{BUCKET}/subres", [("acl", "")], b""),
+            ("PUT", f"/{BUCKET}/subres", [("tagging", "")],
+             b"<Tagging><TagSet><Tag><Key>k</Key><Value>v</Value></Tag></TagSet></Tagging>"),
+            ("GET", f"/{BUCKET}", [("tagging", "")], b""),
             ("PUT", f"/{BUCKET}", [("versioning", "")],
              b"<VersioningConfiguration><Status>Enabled</Status></VersioningConfiguration>"),
             ("DELETE", f"/{BUCKET}", [("cors", "")], b""),
@@ -581,6 +584,14 @@ class HeadAndTargetTests(RawErrorTestBase):
                 self.assert_error(c.read_response(method), 501, "NotImplemented")
         self.assert_reusable(c)
         self.assert_content("subres", b"x")
+        # Objects carry no tags, but reading them works (the aws cli v2 does
+        # for multipart copies): an empty TagSet, NoSuchKey for a missing key.
+        c.send(signed("GET", f"/{BUCKET}/subres", [("tagging", "")]))
+        r = c.read_response()
+        self.assertEqual(r.status, 200, r)
+        self.assertIn(b"<TagSet/>", r.body)
+        c.send(signed("GET", f"/{BUCKET}/no-such-key", [("tagging", "")]))
+        self.assert_error(c.read_response(), 404, "NoSuchKey")
 
     def test_range_forms_pipelined_on_one_connection(self):
         data = os.urandom(1000)
