@@ -41,14 +41,20 @@ asio::awaitable<std::optional<upload_failure>> async_upload_body(op_context& op,
   upload_buffer current{nullptr, size};
   upload_buffer next{nullptr, size};
 
-  auto store_piece = [&op, &digests, &writer, also](std::span<const std::byte> data) {
-    return op.async_storage([&digests, &writer, also, data] {
+  // The digests (MD5 for the ETag costs about as much CPU as the engine's
+  // encode and checksums together) and the engine write run on two pool
+  // threads at once; both only read the buffer.
+  auto store_piece =
+      [&op, &digests, &writer,
+       also](std::span<const std::byte> data) -> asio::awaitable<erasure::result<void>> {
+    auto hash = op.async_storage([&digests, also, data] {
       digests.update(data);
       if (also != nullptr)
         also->update(
             protocol::byte_view(reinterpret_cast<const std::uint8_t*>(data.data()), data.size()));
-      return writer.write(data);
     });
+    auto write = op.async_storage([&writer, data] { return writer.write(data); });
+    co_return co_await (std::move(hash) && std::move(write));
   };
 
   auto first = co_await pipeline.async_fill(current.span());
