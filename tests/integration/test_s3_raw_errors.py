@@ -17,6 +17,7 @@ the engine, the previous version surviving.
 import hashlib
 import os
 import socket
+import struct
 import sys
 import time
 import unittest
@@ -256,6 +257,12 @@ class TruncatedAndSlowBodyTests(RawErrorTestBase):
                     r = c.read_response()
                     self.assert_error(r, 400, "IncompleteBody")
                     self.assert_closed(c, r)
+                    # A client that vanishes (RST) instead of half-closing.
+                    c = self.conn()
+                    c.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                                      struct.pack("ii", 1, 0))
+                    c.send(head + body[:size // 3])
+                    c.close()
                 self.assert_content(key, old)
                 self.assert_absent(key + "-new")
 
@@ -474,6 +481,18 @@ class DigestTests(RawErrorTestBase):
                 self.assert_error(c.read_response(), status, code)
         self.assert_reusable(c)
         self.assert_content("digest", old)
+
+    def test_early_error_with_a_large_unread_body_closes(self):
+        # Answered before the body is read; more than body_drain_limit_bytes
+        # (1 MiB) of body would follow, so the server closes instead of draining.
+        c = self.conn()
+        head, _ = request_head("PUT", f"/{BUCKET}/early", headers={"content-md5": "bad"},
+                               content_length=2 * MIB, payload_hash="UNSIGNED-PAYLOAD")
+        c.send(head + os.urandom(100_000))
+        r = c.read_response()
+        self.assert_error(r, 400, "InvalidDigest")
+        self.assert_closed(c, r)
+        self.assert_absent("early")
 
 
 class ExpectContinueTests(RawErrorTestBase):
