@@ -2,9 +2,10 @@
 
 Every request is hand-built and SigV4-signed (s3_signing.py, independent of
 the gateway's signer) and sent on a plain socket, so the test controls the
-exact bytes: truncated and stalled bodies, lying Content-Length, broken
-aws-chunked framing, wrong digests, Expect: 100-continue, oversized heads,
-bad targets, pipelining and multipart mistakes. For each it asserts the
+exact bytes: truncated, reset and stalled bodies, lying or ambiguous
+Content-Length, HTTP chunked and aws-chunked framing, wrong digests, Expect:
+100-continue, oversized heads, bad targets, methods, ranges, pipelining and
+multipart mistakes. For each it asserts the
 status, the XML `Code`, `x-amz-request-id` == the body's `RequestId`, whether
 the connection stays usable or is closed, and that no object or partial
 object is visible afterwards (HEAD 404, or the previous version intact).
@@ -350,6 +351,73 @@ class LyingContentLengthTests(RawErrorTestBase):
         self.assertLess(time.monotonic() - start, HEADER_TIMEOUT_MS / 1000 + SLACK_S)
         self.assertTrue(rest == b"" or rest.startswith(b"HTTP/1.1 400"), rest[:200])
         self.assert_content("lying-bin", data)
+
+
+class HttpFramingTests(RawErrorTestBase):
+    def chunked_head(self, key, payload_hash="UNSIGNED-PAYLOAD"):
+        head, _ = request_head("PUT", f"/{BUCKET}/{key}", headers={"transfer-encoding": "chunked"},
+                               payload_hash=payload_hash, omit_length=True)
+        return head
+
+    def test_http_chunked_bodies(self):
+        c = self.conn()
+        body = b"5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n"
+        c.send(self.chunked_head("te", sha256_hex(b"hello world")) + body)
+        self.assertEqual(c.read_response().status, 200)
+        c.send(self.chunked_head("te-badhash", sha256_hex(b"other")) + body)
+        self.assert_error(c.read_response(), 400, "XAmzContentSHA256Mismatch")
+        self.assert_reusable(c)
+        self.assert_content("te", b"hello world")
+        self.assert_absent("te-badhash")
+        # Framing that does not parse: 400 and close (the stream is lost).
+        c = self.conn()
+        c.send(self.chunked_head("te-bad") + b"zz\r\nhello\r\n0\r\n\r\n")
+        r = c.read_response()
+        self.assert_error(r, 400, "InvalidRequest")
+        self.assert_closed(c, r)
+        # Ends inside a chunk.
+        c = self.conn()
+        c.send(self.chunked_head("te-cut") + b"5\r\nhello\r\n6\r\n wo")
+        c.half_close()
+        r = c.read_response()
+        self.assert_error(r, 400, "IncompleteBody")
+        self.assert_closed(c, r)
+        self.assert_absent("te-bad")
+        self.assert_absent("te-cut")
+
+    def test_ambiguous_lengths_are_refused_and_closed(self):
+        head, _ = request_head("PUT", f"/{BUCKET}/ambiguous", body=b"abc")
+        for name, raw in (
+                ("two Content-Lengths", head[:-2] + b"Content-Length: 5\r\n\r\nabcde"),
+                ("Content-Length and chunked",
+                 head[:-2] + b"Transfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n"),
+                ("negative Content-Length",
+                 b"PUT /%s/ambiguous HTTP/1.1\r\nHost: x\r\nContent-Length: -1\r\n\r\n"
+                 % BUCKET.encode())):
+            with self.subTest(name):
+                c = self.conn()
+                c.send(raw)
+                r = c.read_response()
+                self.assert_error(r, 400, "BadRequest")
+                self.assert_closed(c, r)
+        self.assert_absent("ambiguous")
+
+    def test_methods_and_http_1_0(self):
+        self.put("verbs", b"v")
+        c = self.conn()
+        c.send(signed("PATCH", f"/{BUCKET}/verbs", body=b"x"))
+        self.assert_error(c.read_response(), 405, "MethodNotAllowed")
+        c.send(signed("POST", f"/{BUCKET}/verbs", body=b"x"))
+        self.assert_error(c.read_response(), 501, "NotImplemented")
+        self.assert_reusable(c)
+        # HTTP/1.0 without keep-alive: answered, then closed.
+        c = self.conn()
+        head, _ = request_head("GET", f"/{BUCKET}/verbs")
+        c.send(head.replace(b" HTTP/1.1\r\n", b" HTTP/1.0\r\n", 1))
+        r = c.read_response()
+        self.assertEqual((r.status, r.body), (200, b"v"))
+        self.assert_closed(c)
+        self.assert_content("verbs", b"v")
 
 
 class AwsChunkedTests(RawErrorTestBase):
