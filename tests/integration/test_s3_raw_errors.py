@@ -294,6 +294,32 @@ class TruncatedAndSlowBodyTests(RawErrorTestBase):
         self.assert_absent("stall-new")
 
 
+    def test_client_that_stops_reading_a_get_is_dropped(self):
+        data = os.urandom(12 * MIB)
+        self.put("slow-reader", data)
+        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 64 * 1024)  # before connect
+        s.settimeout(15)
+        s.connect((GW.host, GW.port))
+        try:
+            s.sendall(signed("GET", f"/{BUCKET}/slow-reader"))
+            time.sleep(2 * BODY_STALL_MS / 1000 + 1.0)  # read nothing meanwhile
+            got = 0
+            try:
+                while True:
+                    chunk = s.recv(1 << 20)
+                    if not chunk:
+                        break
+                    got += len(chunk)
+            except ConnectionResetError:
+                pass
+            # The server gave up writing: the response is cut short and closed.
+            self.assertLess(got, len(data))
+        finally:
+            s.close()
+        self.assert_content("slow-reader", data)
+
+
 class LyingContentLengthTests(RawErrorTestBase):
     EXTRA = b"these bytes are no request\r\n\r\n"
 
