@@ -201,8 +201,8 @@ asio::awaitable<result<std::span<std::byte>>> rdma_transfer::async_next_chunk() 
   state& s = *state_;
   s.bind(co_await asio::this_coro::executor);
   if (s.direction != transfer_direction::write_to_client) co_return rdma_errc::invalid_argument;
-  if (s.next_piece > 0 && s.slots[s.slot_of(s.next_piece - 1)] == state::slot_state::filling)
-    co_return rdma_errc::invalid_argument;  // the previous chunk was never posted
+  if (s.next_piece < s.pieces && s.slots[s.slot_of(s.next_piece)] == state::slot_state::filling)
+    co_return rdma_errc::invalid_argument;  // the chunk handed out last was never posted
   while (true) {
     if (auto ok = s.check_session(); !ok) co_return ok.error();
     if (s.next_piece == s.pieces) co_return std::span<std::byte>{};

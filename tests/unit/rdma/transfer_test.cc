@@ -4,10 +4,12 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <catch2/catch.hpp>
 #include <cstring>
 #include <optional>
+#include <thread>
 #include <vector>
 
 #include "kvgate/rdma/connect_request.h"
@@ -385,4 +387,78 @@ TEST_CASE("deleting a session ends its queue pair", "[rdma][transfer]") {
   CHECK(r.net.connected(r.grant.id));
   CHECK(r.sessions.remove(r.grant.id, "AK"));
   CHECK_FALSE(r.net.connected(r.grant.id));
+}
+
+TEST_CASE("parallel transfers on strands of a multi-threaded io_context",
+          "[rdma][transfer][concurrency]") {
+  constexpr int kSessions = 6;
+  asio::io_context io(2);
+  session_registry sessions({});
+  fake_transport net(io.get_executor(), sessions);
+  sessions.set_end_observer([&](const session_id& id) { net.end_session(id); });
+  auto pool = staging_pool::create(net, {kChunk, kSessions * kChunks}).value();
+  transfer_services services{net, sessions, pool, rig::test_limits()};
+
+  std::vector<std::vector<std::byte>> clients(kSessions, std::vector<std::byte>(32 * 1024));
+  std::vector<std::vector<std::byte>> objects;
+  std::vector<rc1_token> windows;
+  for (int i = 0; i < kSessions; ++i) {
+    const auto g = sessions.create("AK").value();
+    REQUIRE(net.connect(encode_connect_request({g.id, g.secret})));
+    const auto rkey = net.register_client_memory(clients[i]);
+    objects.push_back(pattern(5 * kChunk + 17 * static_cast<std::size_t>(i), i));
+    windows.push_back(
+        {reinterpret_cast<std::uint64_t>(clients[i].data()), clients[i].size(), g.id, rkey});
+  }
+  // Each slot is written by one coroutine and read after the threads joined.
+  std::vector<std::optional<result<std::uint64_t>>> results(kSessions);
+  for (int i = 0; i < kSessions; ++i)
+    asio::co_spawn(asio::make_strand(io), rdma_get(services, windows[i], objects[i]),
+                   [&results, i](std::exception_ptr, result<std::uint64_t> r) { results[i] = r; });
+  std::thread second([&] { io.run(); });
+  io.run();
+  second.join();
+  for (int i = 0; i < kSessions; ++i) {
+    INFO(i);
+    REQUIRE(results[i]);
+    REQUIRE(*results[i]);
+    CHECK(**results[i] == objects[i].size());
+    CHECK(std::memcmp(clients[i].data(), objects[i].data(), objects[i].size()) == 0);
+  }
+  CHECK(pool->available() == kSessions * kChunks);
+}
+
+// A GET loop that breaks the calling protocol at each step; returns what
+// each misstep answered, then the final async_finish().
+struct misuse_outcome {
+  result<void> post_without_chunk;
+  result<std::span<const std::byte>> read_on_get{rdma_errc::ok};
+  result<std::span<std::byte>> second_chunk_unposted{rdma_errc::ok};
+  result<std::uint64_t> finish_early{rdma_errc::ok};
+};
+
+asio::awaitable<misuse_outcome> misused_get(rig& r, std::span<const std::byte> object) {
+  misuse_outcome out;
+  auto t = rdma_transfer::begin(*r.services, r.window(0, object.size()), "AK",
+                                transfer_direction::write_to_client, object.size());
+  out.post_without_chunk = t->post_write();
+  out.read_on_get = co_await t->async_next_read();
+  auto chunk = co_await t->async_next_chunk();
+  out.second_chunk_unposted = co_await t->async_next_chunk();
+  std::memcpy(chunk->data(), object.data(), chunk->size());
+  (void)t->post_write();
+  out.finish_early = co_await t->async_finish();
+  co_return out;
+}
+
+TEST_CASE("the GET loop's protocol is enforced", "[rdma][transfer]") {
+  rig r;
+  const auto object = pattern(2 * kChunk, 10);
+  const auto out = r.run(misused_get(r, object));
+  CHECK(out.post_without_chunk.error() == rdma_errc::invalid_argument);
+  CHECK(out.read_on_get.error() == rdma_errc::invalid_argument);
+  CHECK(out.second_chunk_unposted.error() == rdma_errc::invalid_argument);
+  CHECK(out.finish_early.error() == rdma_errc::invalid_argument);  // a piece never posted
+  CHECK(std::memcmp(r.client.data(), object.data(), kChunk) == 0);
+  CHECK(r.pool->available() == kChunks);
 }
