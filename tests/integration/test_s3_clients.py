@@ -4,9 +4,11 @@ get-object with each installed aws cli (Debian's v2 at /usr/bin/aws and the
 one first on PATH, e.g. a pip v1), s3cmd put/get/ls/del (its own multipart;
 `get --continue` is a ranged GET), rclone copy/sync/check/cat (ranged)/purge,
 and boto3 (put, ranged get, multipart upload and download, list,
-DeleteObjects). Config files are written into a temp dir; every upload
-is read back byte-exact. A client that is not installed is skipped with its
-reason.
+DeleteObjects). Config files are written into a temp dir; every upload is
+read back byte-exact. A client that is not installed is skipped with its
+reason. The aws cli's CRT transfer client is not enabled: Debian's awscrt
+0.16 connects to port 80/443 whatever port the endpoint names (the LMCache
+test runs CRT on :443).
 
 KVGATE_TEST_TLS=1 runs the same flows over HTTPS: the gateway gets a
 certificate from a throw-away CA (tls_certificates.py) and every client is
@@ -38,13 +40,16 @@ GW = None
 
 
 def aws_clis():
-    """Each distinct aws cli: Debian's v2 and whatever `aws` PATH finds."""
+    """Each distinct aws cli: Debian's v2 and whatever `aws` PATH finds. The
+    HTTPS run takes only the first (Debian's v2 where installed): every aws
+    invocation costs a second of CPU, and a pip v1 shares its TLS stack
+    (botocore/urllib3) with the pip boto3 run."""
     found = []
-    for path in (shutil.which("aws"), "/usr/bin/aws"):
+    for path in ("/usr/bin/aws", shutil.which("aws")):
         if path and os.access(path, os.X_OK) and os.path.realpath(path) not in [
                 os.path.realpath(p) for p in found]:
             found.append(path)
-    return found
+    return found[:1] if TLS else found
 
 
 AWS_CLIS = aws_clis()
