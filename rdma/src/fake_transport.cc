@@ -190,7 +190,9 @@ void fake_transport::complete(std::uint64_t id) {
       qp_failed = true;
       qp_error_locked(wr.session, false, flushed);
     } else {
-      std::byte* remote = reinterpret_cast<std::byte*>(wr.remote.addr);
+      // The fake's remote addresses are this process's own addresses.
+      std::byte* remote =
+          reinterpret_cast<std::byte*>(wr.remote.addr);  // NOLINT(performance-no-int-to-ptr)
       if (wr.write)
         std::memcpy(remote, wr.local.data(), wr.local.size());
       else

@@ -91,10 +91,11 @@ result<rc1_token> parse_token(std::string_view value) {
 
 std::string format_token(const rc1_token& t) {
   char head[40];
-  std::snprintf(head, sizeof head, "%016llx:%016llx:rc1:", static_cast<unsigned long long>(t.addr),
-                static_cast<unsigned long long>(t.length));
+  (void)std::snprintf(head, sizeof head,
+                      "%016llx:%016llx:rc1:", static_cast<unsigned long long>(t.addr),
+                      static_cast<unsigned long long>(t.length));
   char rkey[16];
-  std::snprintf(rkey, sizeof rkey, ":%08x", static_cast<unsigned>(t.rkey));
+  (void)std::snprintf(rkey, sizeof rkey, ":%08x", static_cast<unsigned>(t.rkey));
   return std::string(head) + to_string(t.session) + rkey;
 }
 

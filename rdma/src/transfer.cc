@@ -130,7 +130,7 @@ struct rdma_transfer::state {
   }
 
   // Posts the work request of `piece` from/into its slot.
-  result<void> post(std::uint64_t piece, std::shared_ptr<state> self) {
+  result<void> post(std::uint64_t piece, const std::shared_ptr<state>& self) {
     if (auto ok = check_session(); !ok) return ok;
     const auto wr = work_request_at(bytes, piece_bytes, piece);
     const auto target = window_target(window, wr.offset, wr.length);
@@ -154,7 +154,7 @@ struct rdma_transfer::state {
     };
     asio::co_spawn(
         *executor, std::move(work),
-        asio::bind_executor(*executor, [self, slot](std::exception_ptr e, result<void> r) {
+        asio::bind_executor(*executor, [self, slot](const std::exception_ptr& e, result<void> r) {
           self->on_complete(slot, e ? result<void>(rdma_errc::transport_error) : r);
         }));
     return {};

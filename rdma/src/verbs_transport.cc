@@ -74,7 +74,7 @@ struct verbs_transport::impl : std::enable_shared_from_this<impl> {
     completion_box handler;
   };
 
-  impl(const verbs_config& c, session_registry& s, asio::any_io_executor ex)
+  impl(const verbs_config& c, session_registry& s, const asio::any_io_executor& ex)
       : config(c), sessions(s), strand(asio::make_strand(ex)) {}
 
   ~impl() { teardown(); }
@@ -406,10 +406,9 @@ void verbs_transport::impl::teardown() noexcept {
   channel.reset();
 }
 
-result<std::shared_ptr<verbs_transport>> verbs_transport::create(const verbs_config& config,
-                                                                 session_registry& sessions,
-                                                                 asio::any_io_executor executor) {
-  auto i = std::make_shared<impl>(config, sessions, std::move(executor));
+result<std::shared_ptr<verbs_transport>> verbs_transport::create(
+    const verbs_config& config, session_registry& sessions, const asio::any_io_executor& executor) {
+  auto i = std::make_shared<impl>(config, sessions, executor);
   if (auto ok = i->open(); !ok) return ok.error();
   asio::co_spawn(i->strand, i->cm_loop(), asio::detached);
   asio::co_spawn(i->strand, i->cq_loop(), asio::detached);

@@ -26,7 +26,7 @@ struct listener_address {
 
 struct rdma_limits {
   std::uint64_t max_request_bytes = 1ull << 30;
-  std::uint64_t min_rdma_bytes = 256 * 1024;
+  std::uint64_t min_rdma_bytes = std::uint64_t{256} * 1024;
   std::uint64_t max_sessions_per_key = 64;
   std::uint64_t max_inflight_per_session = 64;
   std::uint64_t session_ttl_seconds = 600;

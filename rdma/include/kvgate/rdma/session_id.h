@@ -9,6 +9,7 @@
 
 #include <array>
 #include <cstddef>
+#include <cstring>
 #include <optional>
 #include <span>
 #include <string>
@@ -23,7 +24,9 @@ struct session_id {
   std::array<std::byte, kSessionIdBytes> bytes{};
 
   friend bool operator==(const session_id&, const session_id&) = default;
-  friend auto operator<=>(const session_id&, const session_id&) = default;
+  friend bool operator<(const session_id& a, const session_id& b) noexcept {
+    return std::memcmp(a.bytes.data(), b.bytes.data(), a.bytes.size()) < 0;
+  }
 };
 
 struct connect_secret {

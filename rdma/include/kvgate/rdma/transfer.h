@@ -66,7 +66,7 @@ enum class transfer_direction { write_to_client, read_from_client };
 
 struct transfer_limits {
   std::uint64_t max_request_bytes = std::uint64_t{1} << 30;
-  std::uint64_t min_rdma_bytes = 256 * 1024;
+  std::uint64_t min_rdma_bytes = std::uint64_t{256} * 1024;
   // Work requests (= staging chunks) in flight per transfer.
   std::size_t max_outstanding = 8;
   // Longest wait for the next completion before the transfer fails.

@@ -64,7 +64,8 @@ class verbs_transport final : public transport {
   // rdma_cm device node or an RDMA device for the address missing),
   // invalid_argument (address not numeric or a wildcard), device_error.
   [[nodiscard]] static result<std::shared_ptr<verbs_transport>> create(
-      const verbs_config& config, session_registry& sessions, asio::any_io_executor executor);
+      const verbs_config& config, session_registry& sessions,
+      const asio::any_io_executor& executor);
   ~verbs_transport() override;
 
   listener_address listener() const;
