@@ -27,6 +27,7 @@
 #include <sys/types.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -34,6 +35,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <stop_token>
 #include <string>
 #include <thread>
 #include <vector>
@@ -247,7 +249,19 @@ int main(int argc, char** argv) {
   const auto start = bench_clock::now();
   budget.deadline = start + std::chrono::duration_cast<bench_clock::duration>(
                                 std::chrono::duration<double>(o.seconds));
-  on_all_workers(workers, [&](perf::kv_worker& k) { perf::run_workload(k, ctx); });
+  std::size_t run_peak_rss_kib = 0;  // largest VmRSS seen every 50 ms during the run
+  {
+    std::jthread rss_sampler;
+    if (o.server_pid > 0)
+      rss_sampler = std::jthread([&](std::stop_token stop) {
+        while (!stop.stop_requested()) {
+          if (auto s = perf::sample_server(o.server_pid))
+            run_peak_rss_kib = std::max(run_peak_rss_kib, s->rss_kib);
+          std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        }
+      });
+    on_all_workers(workers, [&](perf::kv_worker& k) { perf::run_workload(k, ctx); });
+  }
   const double elapsed = std::chrono::duration<double>(bench_clock::now() - start).count();
 
   std::optional<perf::server_sample> server_after;
@@ -269,6 +283,7 @@ int main(int argc, char** argv) {
               {"cpu_seconds_per_gib", moved_gib > 0 ? nlohmann::json(cpu / moved_gib) : nullptr},
               {"rss_kib_before", server_before->rss_kib},
               {"rss_kib", server_after->rss_kib},
+              {"rss_kib_run_peak", std::max(run_peak_rss_kib, server_after->rss_kib)},
               {"hwm_kib", server_after->hwm_kib}};
   } else if (o.server_pid > 0) {
     server = {{"pid", o.server_pid}, {"error", "cannot read /proc/<pid>"}};
@@ -317,10 +332,14 @@ int main(int argc, char** argv) {
     if (server_before && server_after) {
       const double cpu = server_after->cpu_seconds - server_before->cpu_seconds;
       fmt::print(
-          "server pid {}: {:.2f} CPU s ({:.3f} s per GiB moved), RSS {:.1f} MiB "
-          "(before run {:.1f} MiB), peak RSS {:.1f} MiB\n",
-          o.server_pid, cpu, moved_gib > 0 ? cpu / moved_gib : 0.0, server_after->rss_kib / 1024.0,
-          server_before->rss_kib / 1024.0, server_after->hwm_kib / 1024.0);
+          "server pid {}: {:.2f} CPU s ({} per GiB moved); RSS {:.1f} MiB at the end, {:.1f} MiB "
+          "before the run, {:.1f} MiB largest during it (sampled every 50 ms); process peak "
+          "{:.1f} MiB\n",
+          o.server_pid, cpu,
+          moved_gib > 0 ? fmt::format("{:.3f} s", cpu / moved_gib) : std::string("n/a"),
+          server_after->rss_kib / 1024.0, server_before->rss_kib / 1024.0,
+          std::max(run_peak_rss_kib, server_after->rss_kib) / 1024.0,
+          server_after->hwm_kib / 1024.0);
     }
   }
   return errors == 0 && stats.errors(false) == 0 && requests > 0 ? 0 : 1;
