@@ -178,7 +178,11 @@ void verbs_transport::impl::on_cm_event(rdma_cm_event* event) {
       return;
     case RDMA_CM_EVENT_ESTABLISHED: {
       const auto it = session_of_id.find(id);
-      if (it != session_of_id.end()) connections.at(it->second)->established = true;
+      if (it != session_of_id.end()) {
+        connection& c = *connections.at(it->second);
+        c.established = true;
+        pump(c);  // work posted between rdma_accept and ESTABLISHED
+      }
       break;
     }
     case RDMA_CM_EVENT_DEVICE_REMOVAL:
@@ -310,7 +314,9 @@ void verbs_transport::impl::on_work_completion(const ibv_wc& wc) {
 
 void verbs_transport::impl::post_work(const session_id& id, queued_work work) {
   const auto it = connections.find(id);
-  if (stopped || it == connections.end() || !it->second->established) {
+  // Work for an accepted but not yet ESTABLISHED connection waits in the
+  // backlog: the client may see ESTABLISHED (and send its request) first.
+  if (stopped || it == connections.end()) {
     complete(std::move(work.handler), rdma_errc::not_connected);
     return;
   }
@@ -323,7 +329,7 @@ void verbs_transport::impl::post_work(const session_id& id, queued_work work) {
 }
 
 void verbs_transport::impl::pump(connection& c) {
-  while (!c.ending && !c.backlog.empty() && c.outstanding < config.max_send_wr) {
+  while (c.established && !c.ending && !c.backlog.empty() && c.outstanding < config.max_send_wr) {
     queued_work work = std::move(c.backlog.front());
     c.backlog.pop_front();
     const std::uint64_t wr_id = next_wr_id++;

@@ -15,8 +15,9 @@
 // once their outstanding work requests have flushed.
 //
 // Work requests: one signalled RDMA WRITE/READ per call (<= 1 MiB); at most
-// max_send_wr outstanding per QP, more wait in a per-QP FIFO. One completion
-// queue with a completion channel whose fd is awaited with
+// max_send_wr outstanding per QP, more (and any posted before the server
+// side saw ESTABLISHED) wait in a per-QP FIFO. One completion queue with a
+// completion channel whose fd is awaited with
 // posix::stream_descriptor::async_wait: no thread polls or blocks while idle.
 //
 // Threading: the CM and CQ loops and all connection state live on one strand
