@@ -26,9 +26,13 @@ void dl_closer::operator()(void* handle) const noexcept {
 
 result<api_ptr> load(const library_names& names) {
   auto a = std::make_shared<api>();
-  a->ibverbs_library.reset(dlopen(names.ibverbs.c_str(), RTLD_NOW | RTLD_LOCAL));
+  // RTLD_NODELETE: librdmacm and libibverbs keep process-wide device state
+  // (contexts, device lists) that must outlive our handles; unloading them
+  // would orphan it (and LeakSanitizer reports it).
+  constexpr int kFlags = RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE;
+  a->ibverbs_library.reset(dlopen(names.ibverbs.c_str(), kFlags));
   if (!a->ibverbs_library) return rdma_errc::library_unavailable;
-  a->rdmacm_library.reset(dlopen(names.rdmacm.c_str(), RTLD_NOW | RTLD_LOCAL));
+  a->rdmacm_library.reset(dlopen(names.rdmacm.c_str(), kFlags));
   if (!a->rdmacm_library) return rdma_errc::library_unavailable;
   void* v = a->ibverbs_library.get();
   void* c = a->rdmacm_library.get();

@@ -29,12 +29,6 @@ namespace {
 
 using completion_box = std::unique_ptr<asio::any_completion_handler<void(std::error_code)>>;
 
-// Resumes the awaiting coroutine through its own executor. Called on the
-// transport strand, so dispatch never runs the handler inline.
-void complete(completion_box box, std::error_code ec) {
-  asio::dispatch(asio::append(std::move(*box), ec));
-}
-
 class verbs_registration final : public memory_registration {
  public:
   verbs_registration(std::shared_ptr<verbs_transport::impl> owner, verbs::mr_ptr mr,
@@ -103,8 +97,10 @@ struct verbs_transport::impl : std::enable_shared_from_this<impl> {
   bool stopped = false;
 
   result<void> open();
-  asio::awaitable<void> cm_loop();
-  asio::awaitable<void> cq_loop();
+  // The loops own a reference to the transport state for as long as they run.
+  static asio::awaitable<void> cm_loop(std::shared_ptr<impl> self);
+  static asio::awaitable<void> cq_loop(std::shared_ptr<impl> self);
+  void on_cm_events();
   void on_cm_event(rdma_cm_event* event);
   void on_connect_request(rdma_cm_event* event);
   void on_cq_event();
@@ -115,6 +111,16 @@ struct verbs_transport::impl : std::enable_shared_from_this<impl> {
   void destroy_if_drained(const session_id& id);
   void stop_on_strand();
   void teardown() noexcept;
+
+  // Resumes the awaiting coroutine through its own executor, from a fresh
+  // handler: never inline inside the CQ or CM loop, whose state the resumed
+  // code may change. (Boost 1.81 cannot post an any_completion_handler
+  // directly, so hop through the io executor and dispatch from there.)
+  void complete(completion_box box, std::error_code ec) {
+    asio::post(strand.get_inner_executor(), [h = std::move(box), ec]() mutable {
+      asio::dispatch(asio::append(std::move(*h), ec));
+    });
+  }
 };
 
 result<void> verbs_transport::impl::open() {
@@ -159,15 +165,18 @@ result<void> verbs_transport::impl::open() {
   return {};
 }
 
-asio::awaitable<void> verbs_transport::impl::cm_loop() {
-  auto self = shared_from_this();
-  while (!stopped) {
-    auto [ec] = co_await cm_fd->async_wait(asio::posix::descriptor_base::wait_read,
-                                           asio::as_tuple(asio::use_awaitable));
-    if (ec || stopped) break;
-    rdma_cm_event* event = nullptr;
-    while (!stopped && api->get_cm_event(channel.get(), &event) == 0) on_cm_event(event);
+asio::awaitable<void> verbs_transport::impl::cm_loop(std::shared_ptr<impl> self) {
+  while (!self->stopped) {
+    auto [ec] = co_await self->cm_fd->async_wait(asio::posix::descriptor_base::wait_read,
+                                                 asio::as_tuple(asio::use_awaitable));
+    if (ec || self->stopped) break;
+    self->on_cm_events();
   }
+}
+
+void verbs_transport::impl::on_cm_events() {
+  rdma_cm_event* event = nullptr;
+  while (!stopped && api->get_cm_event(channel.get(), &event) == 0) on_cm_event(event);
 }
 
 void verbs_transport::impl::on_cm_event(rdma_cm_event* event) {
@@ -219,7 +228,9 @@ void verbs_transport::impl::on_connect_request(rdma_cm_event* event) {
   const std::span<const std::byte> private_data(
       static_cast<const std::byte*>(event->param.conn.private_data),
       event->param.conn.private_data_len);
-  const std::uint8_t client_responder_resources = event->param.conn.responder_resources;
+  // rdma_cm reports the request's depths from the listener's side: its
+  // initiator_depth is what the client offered as responder resources.
+  const std::uint8_t client_responder_resources = event->param.conn.initiator_depth;
   auto admitted = admit_connect_request(sessions, private_data);
 
   auto refuse = [&] {
@@ -264,13 +275,12 @@ void verbs_transport::impl::on_connect_request(rdma_cm_event* event) {
   connections.emplace(c->session, std::move(c));
 }
 
-asio::awaitable<void> verbs_transport::impl::cq_loop() {
-  auto self = shared_from_this();
-  while (!stopped) {
-    auto [ec] = co_await cq_fd->async_wait(asio::posix::descriptor_base::wait_read,
-                                           asio::as_tuple(asio::use_awaitable));
-    if (ec || stopped) break;
-    on_cq_event();
+asio::awaitable<void> verbs_transport::impl::cq_loop(std::shared_ptr<impl> self) {
+  while (!self->stopped) {
+    auto [ec] = co_await self->cq_fd->async_wait(asio::posix::descriptor_base::wait_read,
+                                                 asio::as_tuple(asio::use_awaitable));
+    if (ec || self->stopped) break;
+    self->on_cq_event();
   }
 }
 
@@ -416,8 +426,8 @@ result<std::shared_ptr<verbs_transport>> verbs_transport::create(
     const verbs_config& config, session_registry& sessions, const asio::any_io_executor& executor) {
   auto i = std::make_shared<impl>(config, sessions, executor);
   if (auto ok = i->open(); !ok) return ok.error();
-  asio::co_spawn(i->strand, i->cm_loop(), asio::detached);
-  asio::co_spawn(i->strand, i->cq_loop(), asio::detached);
+  asio::co_spawn(i->strand, impl::cm_loop(i), asio::detached);
+  asio::co_spawn(i->strand, impl::cq_loop(i), asio::detached);
   return std::shared_ptr<verbs_transport>(new verbs_transport(std::move(i)));
 }
 
@@ -463,9 +473,12 @@ asio::awaitable<result<void>> verbs_transport::async_post(const rdma_session& se
                                                           std::span<std::byte> local,
                                                           const memory_registration& registration) {
   if (local.size() > kMaxWorkRequestBytes) co_return rdma_errc::invalid_argument;
+  // Only trivially destructible captures: g++ 12 may destroy temporaries of
+  // a co_await expression twice (GCC PR 99576), which would over-release a
+  // captured shared_ptr. The shared state is re-acquired inside.
   auto [ec] = co_await asio::async_initiate<const asio::as_tuple_t<asio::use_awaitable_t<>>&,
                                             void(std::error_code)>(
-      [i = impl_, id = session.id(), write, remote, local,
+      [state = impl_.get(), id = session.id(), write, remote, local,
        lkey = registration.lkey()](auto handler) {
         impl::queued_work work;
         work.write = write;
@@ -474,6 +487,7 @@ asio::awaitable<result<void>> verbs_transport::async_post(const rdma_session& se
         work.lkey = lkey;
         work.handler = std::make_unique<asio::any_completion_handler<void(std::error_code)>>(
             std::move(handler));
+        auto i = state->shared_from_this();
         asio::post(i->strand, [i, id, work = std::move(work)]() mutable {
           i->post_work(id, std::move(work));
         });

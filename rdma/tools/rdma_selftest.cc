@@ -207,6 +207,7 @@ int main(int argc, char** argv) {
   std::printf("INFO %zu bytes: RDMA GET %.1f ms (%.0f MiB/s), RDMA PUT %.1f ms (%.0f MiB/s)\n",
               bytes, get_ms, bytes / 1048576.0 / (get_ms / 1000), put_ms,
               bytes / 1048576.0 / (put_ms / 1000));
+  std::fflush(stdout);
   conn->reset();
   staging->reset();
   (*net)->stop();
@@ -214,5 +215,6 @@ int main(int argc, char** argv) {
   work.reset();
   runner.join();
   std::printf("%s: %d failure(s)\n", failures == 0 ? "OK" : "FAILED", failures);
+  std::fflush(stdout);
   return failures == 0 ? 0 : 1;
 }
