@@ -122,6 +122,7 @@ int main(int argc, char** argv) {
   if (!staging) return 1;
   transfer_limits tl;
   tl.max_request_bytes = std::uint64_t{1} << 30;
+  tl.completion_timeout = std::chrono::seconds(10);  // bounds the client-fenced case
   transfer_services services{**net, sessions, *staging, tl};
 
   client_connection_config client;
@@ -203,6 +204,40 @@ int main(int argc, char** argv) {
     if (!disconnected) std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   report("the client sees the disconnect", disconnected, "still connected after 5 s");
+
+  // Window fencing from the client side (SDK rule 5): once the client moved
+  // its QP to error, the gateway's WRITEs are dropped; the transfer fails
+  // after the ACK retries, the session is fenced, nothing lands.
+  {
+    const auto g2 = sessions.create("AK").value();
+    client.session = g2.id;
+    client.secret = g2.secret;
+    auto conn2 = client_connection::connect(client);
+    report("second session connects", static_cast<bool>(conn2),
+           conn2 ? "" : describe(conn2.error()));
+    if (conn2) {
+      std::vector<std::byte> memory2(bytes);
+      auto region2 = (*conn2)->register_memory(memory2);
+      if (region2) {
+        (*conn2)->fence();
+        const rc1_token w2{region2->addr, bytes, g2.id, region2->rkey};
+        const auto start = std::chrono::steady_clock::now();
+        auto fenced = run_on(io, rdma_get(services, w2, object));
+        const double s2 =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        report("GET into a client-fenced window fails and writes nothing",
+               !fenced && std::all_of(memory2.begin(), memory2.end(),
+                                      [](std::byte b) { return b == std::byte{0}; }),
+               fenced ? "succeeded" : "bytes landed");
+        std::printf("INFO client-fenced GET failed after %.1f s: %s\n", s2,
+                    fenced ? "-" : describe(fenced.error()).c_str());
+        auto again =
+            rdma_transfer::begin(services, w2, "AK", transfer_direction::write_to_client, bytes);
+        report("that session is fenced", !again && again.error() == rdma_errc::session_fenced,
+               again ? "admitted" : describe(again.error()));
+      }
+    }
+  }
 
   std::printf("INFO %zu bytes: RDMA GET %.1f ms (%.0f MiB/s), RDMA PUT %.1f ms (%.0f MiB/s)\n",
               bytes, get_ms, bytes / 1048576.0 / (get_ms / 1000), put_ms,
