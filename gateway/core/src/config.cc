@@ -67,6 +67,14 @@ constexpr std::array kOptions{
                   "number of cores", "network threads"},
     config_option{"blocking_threads", "KVGATE_BLOCKING_THREADS", "--blocking-threads",
                   option_kind::unsigned_integer, "2 x cores", "threads for blocking storage calls"},
+    config_option{"rdma_listen", "KVGATE_RDMA_LISTEN", "--rdma-listen", option_kind::string, "",
+                  "ADDR:PORT of the RDMA (rdma_cm) listener, a numeric address of an RDMA "
+                  "netdev; unset = RDMA off"},
+    config_option{"rdma_ack_timeout", "KVGATE_RDMA_ACK_TIMEOUT", "--rdma-ack-timeout",
+                  option_kind::unsigned_integer, "18",
+                  "RDMA ACK timeout exponent (4.096 us x 2^n); 18 for soft-RoCE, 14 on hardware"},
+    config_option{"rdma_staging_chunks", "KVGATE_RDMA_STAGING_CHUNKS", "--rdma-staging-chunks",
+                  option_kind::unsigned_integer, "64", "registered 1 MiB RDMA staging chunks"},
     config_option{"log_level", "KVGATE_LOG_LEVEL", "--log-level", option_kind::string, "info",
                   "trace | debug | info | warn | error | critical | off"},
     config_option{"access_log", "KVGATE_ACCESS_LOG", "--access-log", option_kind::string, "stderr",
@@ -367,6 +375,10 @@ config_result<server_config> resolve_config(const config_layer& flags, const con
       {"io_threads", 1, 1024, [&](auto n) { c.io_threads = static_cast<std::uint32_t>(n); }},
       {"blocking_threads", 1, 4096,
        [&](auto n) { c.blocking_threads = static_cast<std::uint32_t>(n); }},
+      {"rdma_ack_timeout", 1, 31,
+       [&](auto n) { c.rdma_ack_timeout = static_cast<std::uint32_t>(n); }},
+      {"rdma_staging_chunks", 1, 4096,
+       [&](auto n) { c.rdma_staging_chunks = static_cast<std::uint32_t>(n); }},
   };
   for (const auto& n : numerics) {
     if (const auto* v = get(n.key)) {
@@ -376,6 +388,15 @@ config_result<server_config> resolve_config(const config_layer& flags, const con
     }
   }
 
+  if (const auto* v = get("rdma_listen")) {
+    auto r = parse_single(*v, "rdma_listen");
+    if (!r) return r.error();
+    listen_address a;
+    if (!parse_listen_address(*r, a) || a.port == 0) {
+      return invalid(*v, "rdma_listen", fmt::format("\"{}\" is not ADDR:PORT", *r));
+    }
+    c.rdma_listen = a;
+  }
   if (const auto* v = get("log_level")) {
     auto r = parse_single(*v, "log_level");
     if (!r) return r.error();

@@ -26,6 +26,7 @@
 #include "kvgate/s3xml/request_documents.h"
 #include "object_pump.h"
 #include "operations.h"
+#include "rdma_upload.h"
 #include "transfer_operations.h"
 #include "xml_request_body.h"
 
@@ -234,6 +235,14 @@ asio::awaitable<void> async_upload_part(op_context& op) {
   if (!plan) co_return co_await op.async_fail(plan.error());
   if (!plan->chunked && !op.ctx.content_length() && !op.ctx.body_done())
     plan->decoded_length.reset();
+  auto rdma = read_rdma_ask(op);
+  if (!rdma) co_return co_await op.async_fail(rdma.error());
+  std::optional<std::uint64_t> rdma_bytes;
+  if (*rdma) {
+    auto bytes = plan_rdma_upload(op, *plan);
+    if (!bytes) co_return co_await op.async_fail(bytes.error());
+    rdma_bytes = *bytes;
+  }
   if (plan->decoded_length && *plan->decoded_length > kMaxPartBytes) {
     co_return co_await op.async_fail(s3_error::entity_too_large);
   }
@@ -250,6 +259,13 @@ asio::awaitable<void> async_upload_part(op_context& op) {
   // so Complete can always build the whole-object checksum.
   std::optional<protocol::hasher> own;
   if (declared && !plan->checksum) own.emplace(*declared);
+  std::optional<rdma::rdma_transfer> transfer;
+  if (rdma_bytes) {
+    // Declines answer before the part is begun (docs/rdma-protocol.md §7.2).
+    transfer =
+        admit_rdma_transfer(op, **rdma, rdma::transfer_direction::read_from_client, *rdma_bytes);
+    if (!transfer) co_return co_await async_send_rdma_decline(op, *(*rdma)->decline);
+  }
 
   auto begun = co_await op.async_storage(
       [&] { return op.store().begin_part(bucket, key, upload_id, *number, plan->decoded_length); });
@@ -258,9 +274,17 @@ asio::awaitable<void> async_upload_part(op_context& op) {
 
   body_pipeline pipeline(op.ctx, op.req, *plan, op.service.body_buffer_bytes);
   body_digests digests(*plan);
-  if (auto failed =
-          co_await async_upload_body(op, pipeline, digests, *writer, own ? &*own : nullptr)) {
+  protocol::hasher* also = own ? &*own : nullptr;
+  // Two statements, not `?:` around co_await: g++ 12 frees the result early.
+  std::optional<upload_failure> failed;
+  if (transfer)
+    failed = co_await async_upload_rdma(op, *transfer, digests, *writer, also);
+  else
+    failed = co_await async_upload_body(op, pipeline, digests, *writer, also);
+  if (failed) {
     co_await async_release(op, writer);
+    if (failed->failure.error == s3_error::rdma_transfer_failed)
+      co_return co_await async_send_rdma_failure(op);
     co_return co_await op.async_fail(failed->failure);
   }
   if (digests.bytes() > kMaxPartBytes) {
@@ -285,6 +309,7 @@ asio::awaitable<void> async_upload_part(op_context& op) {
   http::fields h;
   h.set(http::field::etag, committed->etag);
   if (!checksum.algorithm.empty()) h.set(checksum_header(checksum.algorithm), checksum.value);
+  if (transfer) set_rdma_success_headers(h, rdma::reply_value::ok, digests.bytes());
   co_await async_send_empty(op.ctx, http::status::ok, std::move(h));
 }
 

@@ -13,6 +13,8 @@
 #include "kvgate/s3/conditionals.h"
 #include "kvgate/s3/object_headers.h"
 #include "operations.h"
+#include "rdma_download.h"
+#include "rdma_upload.h"
 
 namespace kvgate::s3 {
 namespace {
@@ -74,6 +76,14 @@ asio::awaitable<void> async_get_object(op_context& op) {
   if (op.has_header("if-unmodified-since"))
     cond.if_unmodified_since = op.header("if-unmodified-since");
 
+  // The RDMA fast path (docs/rdma-protocol.md): GetObject only, not HEAD.
+  std::optional<rdma_ask> rdma;
+  if (!is_head) {
+    auto ask = read_rdma_ask(op);
+    if (!ask) co_return co_await op.async_fail(ask.error());
+    rdma = std::move(*ask);
+  }
+
   // The reader pins one version; if it differs from the one the headers were
   // computed for (an overwrite in between), start again.
   for (int attempt = 0; attempt < 3; ++attempt) {
@@ -133,6 +143,17 @@ asio::awaitable<void> async_get_object(op_context& op) {
     }
     const auto status = partial ? http::status::partial_content : http::status::ok;
 
+    std::optional<rdma::rdma_transfer> transfer;
+    if (rdma) {
+      transfer = admit_rdma_transfer(op, *rdma, rdma::transfer_direction::write_to_client,
+                                     plan.range.length);
+      if (!transfer) {
+        if (rdma->fallback == rdma::fallback_mode::none)
+          co_return co_await async_send_rdma_decline(op, *rdma->decline);
+        set_decline_headers(h, *rdma->decline);  // the object goes in the body instead
+      }
+    }
+
     if (is_head || plan.range.length == 0) {
       if (!co_await op.ctx.async_write_head(make_head(status, h), plan.range.length)) co_return;
       (void)co_await op.ctx.async_finish();
@@ -150,6 +171,26 @@ asio::awaitable<void> async_get_object(op_context& op) {
     if (reader->info().data_id != info->data_id) {
       co_await op.async_storage([&] { reader.reset(); });
       continue;
+    }
+
+    if (transfer) {
+      auto outcome = co_await async_download_rdma(op, *transfer, *reader);
+      co_await op.async_storage([&] { reader.reset(); });
+      if (outcome.storage) co_return co_await op.async_fail(*outcome.storage);
+      if (outcome.moved && *outcome.moved == plan.range.length) {
+        set_rdma_success_headers(h, partial ? rdma::reply_value::partial : rdma::reply_value::ok,
+                                 *outcome.moved);
+        if (!co_await op.ctx.async_write_head(make_head(status, h), std::uint64_t{0})) co_return;
+        (void)co_await op.ctx.async_finish();
+        co_return;
+      }
+      // Nothing reached the client window: the body can still carry the object.
+      if (!outcome.posted_any && rdma->fallback == rdma::fallback_mode::body) {
+        rdma->decline = rdma::decline_reason::transport_error;
+        rdma->token.reset();
+        continue;
+      }
+      co_return co_await async_send_rdma_failure(op);
     }
 
     const std::size_t buffer_bytes = static_cast<std::size_t>(

@@ -11,6 +11,7 @@
 #include "kvgate/s3/conditionals.h"
 #include "kvgate/s3/object_headers.h"
 #include "operations.h"
+#include "rdma_upload.h"
 
 namespace kvgate::s3 {
 namespace {
@@ -36,6 +37,17 @@ asio::awaitable<void> async_put_object(op_context& op) {
 
   auto plan = plan_body(op.req, header, op.ctx.content_length());
   if (!plan) co_return co_await op.async_fail(plan.error());
+  auto rdma = read_rdma_ask(op);
+  if (!rdma) co_return co_await op.async_fail(rdma.error());
+  std::optional<rdma::rdma_transfer> transfer;
+  if (*rdma) {
+    // Declines answer before anything is created (docs/rdma-protocol.md §7.2).
+    auto bytes = plan_rdma_upload(op, *plan);
+    if (!bytes) co_return co_await op.async_fail(bytes.error());
+    if (*bytes > kMaxSinglePutBytes) co_return co_await op.async_fail(s3_error::entity_too_large);
+    transfer = admit_rdma_transfer(op, **rdma, rdma::transfer_direction::read_from_client, *bytes);
+    if (!transfer) co_return co_await async_send_rdma_decline(op, *(*rdma)->decline);
+  }
   if (plan->decoded_length && *plan->decoded_length > kMaxSinglePutBytes) {
     co_return co_await op.async_fail(s3_error::entity_too_large);
   }
@@ -79,8 +91,16 @@ asio::awaitable<void> async_put_object(op_context& op) {
 
   body_pipeline pipeline(op.ctx, op.req, *plan, op.service.body_buffer_bytes);
   body_digests digests(*plan);
-  if (auto failed = co_await async_upload_body(op, pipeline, digests, *writer)) {
+  // Two statements, not `?:` around co_await: g++ 12 frees the result early.
+  std::optional<upload_failure> failed;
+  if (transfer)
+    failed = co_await async_upload_rdma(op, *transfer, digests, *writer);
+  else
+    failed = co_await async_upload_body(op, pipeline, digests, *writer);
+  if (failed) {
     co_await async_discard(op, writer);
+    if (failed->failure.error == s3_error::rdma_transfer_failed)
+      co_return co_await async_send_rdma_failure(op);
     co_return co_await op.async_fail(failed->failure);
   }
   digests.finish();
@@ -99,6 +119,7 @@ asio::awaitable<void> async_put_object(op_context& op) {
 
   http::fields h;
   h.set(http::field::etag, committed->etag);
+  if (transfer) set_rdma_success_headers(h, rdma::reply_value::ok, digests.bytes());
   if (!stored.algorithm.empty()) {
     std::string name = "x-amz-checksum-" + boost::algorithm::to_lower_copy(stored.algorithm);
     h.set(name, stored.value);

@@ -85,6 +85,8 @@ asio::awaitable<void> async_put_object(op_context& op);
 asio::awaitable<void> async_get_object(op_context& op);
 // object_delete.cc
 asio::awaitable<void> async_delete_object(op_context& op);
+// rdma_endpoints.cc: /.rdma/v1/capabilities and /.rdma/v1/sessions[/{id}]
+asio::awaitable<void> async_rdma_endpoint(op_context& op);
 // object_tagging.cc
 asio::awaitable<void> async_get_object_tagging(op_context& op);
 

@@ -35,6 +35,16 @@ asio::awaitable<void> async_send_error(gateway::request_context& ctx, protocol::
   (void)co_await ctx.async_finish();
 }
 
+asio::awaitable<void> async_send_json(gateway::request_context& ctx, http::status status,
+                                      std::string body, http::fields headers) {
+  auto head = make_head(status, headers);
+  head.set(http::field::content_type, "application/json");
+  head.set(http::field::cache_control, "no-store");
+  if (!co_await ctx.async_write_head(std::move(head), body.size())) co_return;
+  if (!co_await ctx.async_write_body(std::as_bytes(std::span(body)))) co_return;
+  (void)co_await ctx.async_finish();
+}
+
 asio::awaitable<void> async_send_xml(gateway::request_context& ctx, http::status status,
                                      std::string body, http::fields headers) {
   auto head = make_head(status, headers);

@@ -138,6 +138,10 @@ asio::awaitable<void> s3_handler::async_handle(gateway::request_context& ctx) {
     co_await op.async_fail(s3_error::key_too_long);
     co_return;
   }
+  if (req.bucket == ".rdma" && !req.virtual_hosted) {
+    co_await async_rdma_endpoint(op);
+    co_return;
+  }
   op.op = route(route_input{req.method, !req.bucket.empty(), !req.key.empty(), &req.query,
                             header.find("x-amz-copy-source") != header.end()});
 
@@ -188,6 +192,20 @@ boost::system::result<std::unique_ptr<s3_handler>, std::string> make_s3_handler(
   svc->users = std::move(*users);
   svc->domains = config.domains;
   svc->body_buffer_bytes = config.body_buffer_bytes;
+  if (config.rdma_listen) {
+    rdma_settings rs;
+    rs.listen_address = config.rdma_listen->host;
+    rs.port = config.rdma_listen->port;
+    rs.ack_timeout = static_cast<std::uint8_t>(config.rdma_ack_timeout);
+    rs.staging_chunks = config.rdma_staging_chunks;
+    auto gw = rdma_gateway::start(rs);
+    if (gw) {
+      svc->rdma = std::move(*gw);
+    } else {
+      // The same binary runs on hosts without RDMA: requests get not-enabled.
+      spdlog::warn("RDMA fast path not enabled: {}", gw.error());
+    }
+  }
   return std::make_unique<s3_handler>(std::move(svc));
 }
 

@@ -93,7 +93,8 @@ s3_error s3_error_for(const std::error_code& ec) noexcept {
 }
 
 bool is_retryable(s3_error e) noexcept {
-  return e == s3_error::slow_down || e == s3_error::service_unavailable;
+  return e == s3_error::slow_down || e == s3_error::service_unavailable ||
+         e == s3_error::rdma_declined_busy;
 }
 
 }  // namespace kvgate::s3

@@ -19,6 +19,7 @@
 #include <filesystem>
 #include <functional>
 #include <map>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -64,6 +65,11 @@ struct server_config {
   std::chrono::milliseconds body_stall_timeout{30'000};
   std::chrono::milliseconds shutdown_timeout{30'000};
   std::uint64_t body_buffer_bytes = 1024 * 1024;
+  // RDMA fast path (docs/rdma-protocol.md): the rdma_cm listener, disabled
+  // when unset; ACK timeout exponent and staging chunks (1 MiB each).
+  std::optional<listen_address> rdma_listen;
+  std::uint32_t rdma_ack_timeout = 18;
+  std::uint32_t rdma_staging_chunks = 64;
   std::uint64_t body_drain_limit_bytes = 1024 * 1024;
   std::uint32_t io_threads = 1;
   std::uint32_t blocking_threads = 2;

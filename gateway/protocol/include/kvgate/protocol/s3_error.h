@@ -53,8 +53,11 @@ enum class s3_error {
   not_implemented,
   not_modified,  // 304, no body
   precondition_failed,
-  quota_exceeded,   // kvgate: bucket or deployment quota (403)
-  request_expired,  // presigned URL expired: 403 AccessDenied "Request has expired"
+  quota_exceeded,        // kvgate: bucket or deployment quota (403)
+  rdma_declined,         // kvgate: RDMA fast path declined, no fallback (501)
+  rdma_declined_busy,    // kvgate: RDMA declined for now (503 RdmaDeclined)
+  rdma_transfer_failed,  // kvgate: an RDMA transfer failed after it started (500)
+  request_expired,       // presigned URL expired: 403 AccessDenied "Request has expired"
   request_time_too_skewed,
   request_timeout,
   service_unavailable,

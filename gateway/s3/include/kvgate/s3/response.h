@@ -28,6 +28,10 @@ asio::awaitable<void> async_send_error(gateway::request_context& ctx, protocol::
 asio::awaitable<void> async_send_xml(gateway::request_context& ctx, http::status status,
                                      std::string body, http::fields headers = {});
 
+// A JSON document (the RDMA control endpoints), never cached.
+asio::awaitable<void> async_send_json(gateway::request_context& ctx, http::status status,
+                                      std::string body, http::fields headers = {});
+
 asio::awaitable<void> async_send_empty(gateway::request_context& ctx, http::status status,
                                        http::fields headers = {});
 

@@ -15,6 +15,7 @@
 #include "kvgate/erasure/store.h"
 #include "kvgate/gateway/config.h"
 #include "kvgate/protocol/signing_key_cache.h"
+#include "kvgate/s3/rdma_gateway.h"
 #include "kvgate/s3/user_directory.h"
 
 namespace kvgate::s3 {
@@ -29,6 +30,8 @@ struct s3_service {
   std::vector<std::string> domains;         // virtual-hosted base domains
   std::size_t body_buffer_bytes = 1 << 20;  // per-request body / GET buffer
   mutable protocol::signing_key_cache key_cache;
+  // The RDMA fast path; null when disabled or unavailable on this host.
+  std::shared_ptr<rdma_gateway> rdma;
   // Injected clock for authentication (tests); empty = system clock.
   std::function<std::chrono::sys_seconds()> now;
 
