@@ -41,12 +41,14 @@ count_ctest() {
 # Adds a Catch2 run's counts from a log to the totals.
 count_catch() {
   local log=$1 line
-  if line=$(grep -E '^All tests passed \(' "$log" | tail -n 1) && [[ -n $line ]]; then
-    passed=$((passed + $(sed -E 's/.* in ([0-9]+) test cases?.*/\1/' <<<"$line")))
-  elif line=$(grep -E '^test cases: ' "$log" | tail -n 1) && [[ -n $line ]]; then
-    passed=$((passed + $(sed -E 's/.*\| ([0-9]+) passed.*/\1/' <<<"$line")))
-    failed=$((failed + $(sed -E 's/.*\| ([0-9]+) failed.*/\1/' <<<"$line")))
-  fi
+  while IFS= read -r line; do
+    if [[ $line == "All tests passed ("* ]]; then
+      passed=$((passed + $(sed -E 's/.* in ([0-9]+) test cases?.*/\1/' <<<"$line")))
+    elif [[ $line == "test cases: "* ]]; then
+      passed=$((passed + $(sed -E 's/.*\| ([0-9]+) passed.*/\1/' <<<"$line")))
+      failed=$((failed + $(sed -E 's/.*\| ([0-9]+) failed.*/\1/' <<<"$line")))
+    fi
+  done < <(grep -E '^(All tests passed \(|test cases: )' "$log")
 }
 
 run_step() {
@@ -80,13 +82,18 @@ asan() {
 tsan() {
   cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DKVGATE_SANITIZE=thread \
     -DKVGATE_BUILD_PERF=OFF >"$logs/tsan-configure.log" 2>&1 || { cat "$logs/tsan-configure.log"; return 1; }
-  cmake --build build-tsan -j "$jobs" --target kvgate_erasure_tests >"$logs/tsan-build.log" 2>&1 ||
-    { tail -n 80 "$logs/tsan-build.log"; return 1; }
+  cmake --build build-tsan -j "$jobs" --target kvgate_erasure_tests kvgate_rdma_tests \
+    >"$logs/tsan-build.log" 2>&1 || { tail -n 80 "$logs/tsan-build.log"; return 1; }
   # The concurrent parts: the [concurrency] cases, the store (per-key locks,
-  # pinned readers, the parallel per-disk pool) and the codec's shared tables.
+  # pinned readers, the parallel per-disk pool), the codec's shared tables,
+  # and the whole RDMA library (registry, staging, transfers on strands).
+  local rc=0
   TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:suppressions=$root/tests/tsan.supp" \
     build-tsan/tests/kvgate_erasure_tests '[concurrency],[store],[codec]' 2>&1 | tee "$logs/tsan-tests.log"
-  local rc=${PIPESTATUS[0]}
+  ((PIPESTATUS[0] == 0)) || rc=1
+  TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:suppressions=$root/tests/tsan.supp" \
+    build-tsan/tests/kvgate_rdma_tests '[rdma]' 2>&1 | tee -a "$logs/tsan-tests.log"
+  ((PIPESTATUS[0] == 0)) || rc=1
   count_catch "$logs/tsan-tests.log"
   return "$rc"
 }
