@@ -7,11 +7,13 @@
 #include <array>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 #include <ctime>
+#include <memory>
 #include <nlohmann/json.hpp>
 
 #include "kvgate/gateway/errc.h"
@@ -74,9 +76,24 @@ class session_request_context final : public request_context {
       auto& body = parser.get().body();
       body.data = buf.data();
       body.size = buf.size();
-      s_.lowest().expires_after(s_.env_.config.body_stall_timeout);
+      // A stall cancels the read instead of letting the stream's own timeout
+      // close the socket, so the S3 layer can still answer 400 RequestTimeout
+      // (as AWS does) before the connection is closed.
+      s_.lowest().expires_never();
+      auto stalled = std::make_shared<bool>(false);
+      asio::steady_timer stall(s_.stream_.get_executor());
+      stall.expires_after(s_.env_.config.body_stall_timeout);
+      stall.async_wait(
+          [stalled, &socket = s_.lowest().socket()](const boost::system::error_code& e) {
+            if (e) return;
+            *stalled = true;
+            boost::system::error_code ignored;
+            socket.cancel(ignored);
+          });
       auto [ec, n] = co_await http::async_read_some(s_.stream_, s_.buffer_, parser, kTuple);
+      stall.cancel();
       if (ec == http::error::need_buffer) ec = {};
+      if (ec && *stalled) ec = beast::error::timeout;
       const std::size_t got = buf.size() - body.size;
       body.data = nullptr;
       body.size = 0;
