@@ -75,6 +75,9 @@ constexpr std::array kOptions{
                   "RDMA ACK timeout exponent (4.096 us x 2^n); 18 for soft-RoCE, 14 on hardware"},
     config_option{"rdma_staging_chunks", "KVGATE_RDMA_STAGING_CHUNKS", "--rdma-staging-chunks",
                   option_kind::unsigned_integer, "64", "registered 1 MiB RDMA staging chunks"},
+    config_option{"rdma_session_ttl_seconds", "KVGATE_RDMA_SESSION_TTL_SECONDS",
+                  "--rdma-session-ttl-seconds", option_kind::unsigned_integer, "600",
+                  "idle time after which an RDMA session expires"},
     config_option{"log_level", "KVGATE_LOG_LEVEL", "--log-level", option_kind::string, "info",
                   "trace | debug | info | warn | error | critical | off"},
     config_option{"access_log", "KVGATE_ACCESS_LOG", "--access-log", option_kind::string, "stderr",
@@ -379,6 +382,8 @@ config_result<server_config> resolve_config(const config_layer& flags, const con
        [&](auto n) { c.rdma_ack_timeout = static_cast<std::uint32_t>(n); }},
       {"rdma_staging_chunks", 1, 4096,
        [&](auto n) { c.rdma_staging_chunks = static_cast<std::uint32_t>(n); }},
+      {"rdma_session_ttl_seconds", 1, 86400,
+       [&](auto n) { c.rdma_session_ttl_seconds = static_cast<std::uint32_t>(n); }},
   };
   for (const auto& n : numerics) {
     if (const auto* v = get(n.key)) {

@@ -42,7 +42,9 @@ void arm_reaper(boost::asio::steady_timer& timer, rdma::session_registry& sessio
 boost::system::result<std::shared_ptr<rdma_gateway>, std::string> rdma_gateway::start(
     const rdma_settings& settings) {
   auto io = std::make_unique<boost::asio::io_context>(1);
-  auto sessions = std::make_shared<rdma::session_registry>(rdma::session_limits{});
+  rdma::session_limits limits;
+  limits.ttl = settings.session_ttl;
+  auto sessions = std::make_shared<rdma::session_registry>(limits);
   rdma::verbs_config vc;
   vc.listen_address = settings.listen_address;
   vc.port = settings.port;

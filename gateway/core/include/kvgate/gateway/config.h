@@ -66,10 +66,12 @@ struct server_config {
   std::chrono::milliseconds shutdown_timeout{30'000};
   std::uint64_t body_buffer_bytes = 1024 * 1024;
   // RDMA fast path (docs/rdma-protocol.md): the rdma_cm listener, disabled
-  // when unset; ACK timeout exponent and staging chunks (1 MiB each).
+  // when unset; ACK timeout exponent, staging chunks (1 MiB each) and the
+  // idle TTL of sessions.
   std::optional<listen_address> rdma_listen;
   std::uint32_t rdma_ack_timeout = 18;
   std::uint32_t rdma_staging_chunks = 64;
+  std::uint32_t rdma_session_ttl_seconds = 600;
   std::uint64_t body_drain_limit_bytes = 1024 * 1024;
   std::uint32_t io_threads = 1;
   std::uint32_t blocking_threads = 2;

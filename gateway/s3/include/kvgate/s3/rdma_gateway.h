@@ -9,6 +9,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/system/result.hpp>
+#include <chrono>
 #include <memory>
 #include <string>
 #include <thread>
@@ -25,8 +26,9 @@ namespace kvgate::s3 {
 struct rdma_settings {
   std::string listen_address;  // numeric address of the RDMA netdev
   std::uint16_t port = 7471;
-  std::uint8_t ack_timeout = 18;    // 4.096 us * 2^n; 18 suits soft-RoCE under emulation
-  std::size_t staging_chunks = 64;  // x 1 MiB, registered once
+  std::uint8_t ack_timeout = 18;          // 4.096 us * 2^n; 18 suits soft-RoCE under emulation
+  std::size_t staging_chunks = 64;        // x 1 MiB, registered once
+  std::chrono::seconds session_ttl{600};  // idle time before a session expires
 };
 
 class rdma_gateway {
