@@ -309,12 +309,13 @@ void verbs_transport::impl::on_work_completion(const ibv_wc& wc) {
   pending.erase(it);
   const bool ok = wc.status == IBV_WC_SUCCESS;
   complete(std::move(work.handler), ok ? std::error_code{} : rdma_errc::transport_error);
-  const auto c = connections.find(work.session);
-  if (c != connections.end()) --c->second->outstanding;
+  if (const auto d = connections.find(work.session); d != connections.end())
+    --d->second->outstanding;
   if (!ok) {
     sessions.fence(work.session);  // a QP in error ends its session
-    end_on_strand(work.session);
+    end_on_strand(work.session);   // may destroy the connection: find it again below
   }
+  const auto c = connections.find(work.session);
   if (c == connections.end()) return;
   if (c->second->ending)
     destroy_if_drained(work.session);
