@@ -16,6 +16,15 @@ KVGATE_URL=http://$VM_IP:$KVGATE_PORT
 KVGATE_DATA_DIRS="/tmp/kvgate/d1 /tmp/kvgate/d2 /tmp/kvgate/d3 /tmp/kvgate/d4 /tmp/kvgate/d5 /tmp/kvgate/d6"
 export KVGATE_ACCESS_KEY=rdmavmaccesskey
 export KVGATE_SECRET_KEY=rdmavm-secret-key-0123456789
+# The RDMA fast path: rdma_cm listener on rxe0's address, the ACK timeout
+# soft-RoCE under TCG needs, and a short session TTL for the expiry case. A
+# second user (read/write everywhere) names the first one's sessions in the
+# foreign-session case.
+KVGATE_RDMA_PORT=7471
+KVGATE_RDMA_TTL=8
+KVGATE_USERS=/tmp/kvgate/users.toml
+OTHER_ACCESS_KEY=rdmavmotherkey
+OTHER_SECRET_KEY=rdmavm-other-secret-0123456789
 # LeakSanitizer stops the world with ptrace from a helper thread; that works
 # as root in the guest, so leaks are checked at the clean shutdown below.
 
@@ -33,7 +42,12 @@ kvgate_start() {
   local d
   set --
   for d in $KVGATE_DATA_DIRS; do set -- "$@" --data "$d"; done
-  run_bg kvgate kvgate serve --listen "$VM_IP:$KVGATE_PORT" "$@"
+  mkdir -p "${KVGATE_USERS%/*}"
+  printf '[[user]]\naccess_key = "%s"\nsecret_key = "%s"\nread = ["*"]\nwrite = ["*"]\n' \
+    "$OTHER_ACCESS_KEY" "$OTHER_SECRET_KEY" >"$KVGATE_USERS"
+  run_bg kvgate kvgate serve --listen "$VM_IP:$KVGATE_PORT" "$@" \
+    --rdma-listen "$VM_IP:$KVGATE_RDMA_PORT" --rdma-ack-timeout 18 \
+    --rdma-session-ttl-seconds "$KVGATE_RDMA_TTL" --credentials-file "$KVGATE_USERS"
   wait_log kvgate "kvgate ready on http://$VM_IP:$KVGATE_PORT" 90 ||
     case_abort "no 'kvgate ready on http://$VM_IP:$KVGATE_PORT' line: $(tail -n 3 "$(bg_log kvgate)")"
 }
@@ -61,6 +75,21 @@ anonymous_list_refused() {
   [ "$status" = 403 ] || case_abort "status $status, want 403"
 }
 
+# The RDMA fast path end to end: kvgate_rdma_client (rdma/tools/, a second
+# --bin) runs one of its cases against the gateway; it prints
+# "CASE <name> PASS|FAIL <why>" and exits 0 on PASS.
+rdma_listening() {
+  grep -q "rdma: listening on $VM_IP:$KVGATE_RDMA_PORT" "$(bg_log kvgate)" ||
+    case_abort "no 'rdma: listening' line: $(grep -i rdma "$(bg_log kvgate)" | tail -n 3)"
+}
+
+rdma_client() {
+  kvgate_rdma_client --endpoint "$VM_IP:$KVGATE_PORT" \
+    --access-key "$KVGATE_ACCESS_KEY" --secret-key "$KVGATE_SECRET_KEY" \
+    --other-access-key "$OTHER_ACCESS_KEY" --other-secret-key "$OTHER_SECRET_KEY" \
+    --gateway-pid "$(bg_pid kvgate)" "$@"
+}
+
 # SIGTERM: the gateway drains, exits 0, and (in sanitizer builds) reports
 # no error or leak.
 kvgate_clean_shutdown() {
@@ -76,4 +105,13 @@ run_case -a kvgate_start 120 kvgate_start
 run_case -n kvgate_start health_live 30 health_live
 run_case -n kvgate_start health_ready 30 health_ready
 run_case -n kvgate_start anonymous_list_refused 30 anonymous_list_refused
+run_case -n kvgate_start rdma_listening 10 rdma_listening
+if command -v kvgate_rdma_client >/dev/null; then
+  for c in capabilities create_bucket tcp_put_32mib rdma_get_32mib rdma_ranged_get \
+    rdma_put_32mib rdma_multipart decline_fallback foreign_session wrong_rkey \
+    expired_session killed_client; do
+    run_case -n rdma_listening "rdma_$c" 90 rdma_client --case "$c"
+  done
+  run_case -n rdma_listening rdma_measure 120 rdma_client --case capabilities --measure
+fi
 run_case -a -n kvgate_start kvgate_clean_shutdown 60 kvgate_clean_shutdown
