@@ -79,21 +79,29 @@ class session_request_context final : public request_context {
       // A stall cancels the read instead of letting the stream's own timeout
       // close the socket, so the S3 layer can still answer 400 RequestTimeout
       // (as AWS does) before the connection is closed.
+      // The timer's handler runs on the connection strand like this
+      // coroutine; `armed` is cleared as soon as the read completes, so a
+      // timer completion that was already queued by then touches nothing
+      // (the socket may serve a later operation, or be gone).
       s_.lowest().expires_never();
-      auto stalled = std::make_shared<bool>(false);
+      struct stall_state {
+        bool armed = true;
+        bool fired = false;
+      };
+      auto state = std::make_shared<stall_state>();
       asio::steady_timer stall(s_.stream_.get_executor());
       stall.expires_after(s_.env_.config.body_stall_timeout);
-      stall.async_wait(
-          [stalled, &socket = s_.lowest().socket()](const boost::system::error_code& e) {
-            if (e) return;
-            *stalled = true;
-            boost::system::error_code ignored;
-            socket.cancel(ignored);
-          });
+      stall.async_wait([state, &socket = s_.lowest().socket()](const boost::system::error_code& e) {
+        if (e || !state->armed) return;
+        state->fired = true;
+        boost::system::error_code ignored;
+        socket.cancel(ignored);
+      });
       auto [ec, n] = co_await http::async_read_some(s_.stream_, s_.buffer_, parser, kTuple);
+      state->armed = false;
       stall.cancel();
       if (ec == http::error::need_buffer) ec = {};
-      if (ec && *stalled) ec = beast::error::timeout;
+      if (ec && state->fired) ec = beast::error::timeout;
       const std::size_t got = buf.size() - body.size;
       body.data = nullptr;
       body.size = 0;

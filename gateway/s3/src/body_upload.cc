@@ -30,6 +30,26 @@ std::size_t buffer_size(std::size_t configured, std::optional<std::uint64_t> dec
 
 }  // namespace
 
+asio::awaitable<erasure::result<void>> async_store_piece(op_context& op, body_digests& digests,
+                                                         erasure::object_writer& writer,
+                                                         protocol::hasher* also,
+                                                         std::span<const std::byte> data) {
+  using namespace boost::asio::experimental::awaitable_operators;
+  auto hash = op.async_storage([&digests, also, data] {
+    digests.update(data);
+    if (also != nullptr)
+      also->update(
+          protocol::byte_view(reinterpret_cast<const std::uint8_t*>(data.data()), data.size()));
+  });
+  auto write = op.async_storage([&writer, data] { return writer.write(data); });
+  co_return co_await (std::move(hash) && std::move(write));
+}
+
+upload_failure storage_failure(op_context& op, const std::error_code& ec) {
+  op.ctx.set_close();  // the rest of the body is not worth draining
+  return upload_failure{s3_failure{s3_error_for(ec), {}}, true};
+}
+
 asio::awaitable<std::optional<upload_failure>> async_upload_body(op_context& op,
                                                                  body_pipeline& pipeline,
                                                                  body_digests& digests,
@@ -41,45 +61,21 @@ asio::awaitable<std::optional<upload_failure>> async_upload_body(op_context& op,
   upload_buffer current{nullptr, size};
   upload_buffer next{nullptr, size};
 
-  // The digests (MD5 for the ETag costs about as much CPU as the engine's
-  // encode and checksums together) and the engine write run on two pool
-  // threads at once; both only read the buffer.
-  auto store_piece =
-      [&op, &digests, &writer,
-       also](std::span<const std::byte> data) -> asio::awaitable<erasure::result<void>> {
-    auto hash = op.async_storage([&digests, also, data] {
-      digests.update(data);
-      if (also != nullptr)
-        also->update(
-            protocol::byte_view(reinterpret_cast<const std::uint8_t*>(data.data()), data.size()));
-    });
-    auto write = op.async_storage([&writer, data] { return writer.write(data); });
-    co_return co_await (std::move(hash) && std::move(write));
-  };
-
   auto first = co_await pipeline.async_fill(current.span());
   if (!first) co_return upload_failure{first.error()};
   std::size_t have = *first;
   while (have > 0) {
     const std::span<const std::byte> data(current.bytes.get(), have);
     if (have < current.size) {
-      // A short fill means the body ended: nothing left to overlap with.
-      auto written = co_await store_piece(data);
-      if (!written) {
-        op.ctx.set_close();
-        co_return upload_failure{s3_failure{s3_error_for(written.error()), {}}, true};
-      }
-      auto end = co_await pipeline.async_fill(current.span());
-      if (!end) co_return upload_failure{end.error()};
-      if (*end == 0) break;
-      have = *end;  // a body longer than declared: the pipeline reports it later
-      continue;
+      // async_fill() comes back short only at the end of the body: nothing
+      // left to overlap with.
+      auto written = co_await async_store_piece(op, digests, writer, also, data);
+      if (!written) co_return storage_failure(op, written.error());
+      break;
     }
-    auto [written, filled] = co_await (store_piece(data) && pipeline.async_fill(next.span()));
-    if (!written) {
-      op.ctx.set_close();
-      co_return upload_failure{s3_failure{s3_error_for(written.error()), {}}, true};
-    }
+    auto [written, filled] = co_await (async_store_piece(op, digests, writer, also, data) &&
+                                       pipeline.async_fill(next.span()));
+    if (!written) co_return storage_failure(op, written.error());
     if (!filled) co_return upload_failure{filled.error()};
     have = *filled;
     std::swap(current, next);

@@ -26,6 +26,18 @@ struct upload_failure {
   bool storage = false;
 };
 
+// Feeds one piece to `digests` (and `also`) and to `writer`, the digests
+// and the engine write on two blocking-pool threads at once (MD5 for the ETag
+// costs about as much CPU as the engine's encode and checksums together).
+asio::awaitable<erasure::result<void>> async_store_piece(op_context& op, body_digests& digests,
+                                                         erasure::object_writer& writer,
+                                                         protocol::hasher* also,
+                                                         std::span<const std::byte> data);
+
+// The failure for a writer error; marks the connection to close (the rest
+// of the body is not worth draining).
+upload_failure storage_failure(op_context& op, const std::error_code& ec);
+
 // Reads the whole body through `pipeline`, feeding every payload byte to
 // `digests`, to `also` when given (an extra checksum), and to `writer`.
 // On success the writer holds exactly digests.bytes() bytes; the caller

@@ -43,18 +43,10 @@ asio::awaitable<std::optional<upload_failure>> async_upload_rdma(op_context& op,
     auto data = co_await transfer.async_next_read();
     if (!data) break;  // async_finish() reports the transfer's failure
     if (data->empty()) break;
-    const std::span<const std::byte> piece = *data;
-    auto written = co_await op.async_storage([&digests, &writer, also, piece] {
-      digests.update(piece);
-      if (also != nullptr)
-        also->update(
-            protocol::byte_view(reinterpret_cast<const std::uint8_t*>(piece.data()), piece.size()));
-      return writer.write(piece);
-    });
+    auto written = co_await async_store_piece(op, digests, writer, also, *data);
     if (!written) {
       (void)co_await transfer.async_finish();  // drain before the staging is reused
-      op.ctx.set_close();
-      co_return upload_failure{s3_failure{s3_error_for(written.error()), {}}, true};
+      co_return storage_failure(op, written.error());
     }
   }
   auto moved = co_await transfer.async_finish();
