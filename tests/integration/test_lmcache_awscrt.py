@@ -305,6 +305,18 @@ def error_status(res):
     return res.status
 
 
+def read_access_log_until(path, complete, timeout=10.0):
+    """The JSON access log's records, re-read until `complete(records)` holds
+    or `timeout` seconds pass (then the caller's assertions explain what is missing)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        with open(path) as f:
+            records = [json.loads(line) for line in f if line.strip()]
+        if complete(records) or time.monotonic() > deadline:
+            return records
+        time.sleep(0.05)
+
+
 class LmcacheAwscrtTests(unittest.TestCase):
     client = None
     objects = {}
@@ -392,8 +404,13 @@ class LmcacheAwscrtTests(unittest.TestCase):
         # The access log (JSON) shows what CRT actually sent: every request over
         # TLS, paths without the bucket (it came from Host: <bucket>.localhost),
         # `@` as %40, and each 32 MiB PUT as CreateMPU + 4 UploadParts + Complete.
-        with open(os.path.join(CA_DIR, "access.log")) as f:
-            records = [json.loads(line) for line in f if line.strip()]
+        # The gateway writes a request's record after it has sent the response,
+        # so the last Complete may reach the file a moment after CRT returned.
+        records = read_access_log_until(
+            os.path.join(CA_DIR, "access.log"),
+            lambda recs: all(any(r["target"].split("?")[0] == lmcache_path(k)
+                                 and r["method"] == "POST" and "uploadId=" in r["target"]
+                                 for r in recs) for k in KEYS))
         self.assertTrue(records)
         self.assertTrue(all(r["tls"] for r in records), "every request must be over TLS")
         for key in KEYS:
