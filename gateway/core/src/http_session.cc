@@ -15,6 +15,7 @@
 #include <ctime>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <tuple>
 
 #include "kvgate/gateway/errc.h"
 
@@ -33,6 +34,63 @@ constexpr std::size_t kCloseLingerBytes = 256 * 1024;
 bool is_bodiless_status(unsigned status) {
   return status < 200 || status == 204 || status == 304;
 }
+
+// Cancels the socket's pending operations when a body read makes no progress
+// for `timeout`, so the S3 layer can still answer 400 RequestTimeout (as AWS
+// does) before the connection is closed. One timer per body fill, re-armed
+// only when it expires with progress made, not on every read. Its handler
+// runs on the connection strand like the reading coroutine; the state (and
+// the timer) is shared with queued handlers, and `armed` is cleared as soon
+// as the fill ends, so a completion already queued by then touches nothing
+// (the socket may serve a later operation, or be gone).
+class stall_watch {
+ public:
+  template <class Executor>
+  stall_watch(const Executor& ex, tcp::socket& socket, std::chrono::milliseconds timeout)
+      : state_(std::make_shared<state>(ex, socket, timeout)) {
+    arm(state_);
+  }
+  stall_watch(const stall_watch&) = delete;
+  stall_watch& operator=(const stall_watch&) = delete;
+  ~stall_watch() {
+    state_->armed = false;
+    state_->timer.cancel();
+  }
+
+  void progress() noexcept { ++state_->progress; }
+  bool fired() const noexcept { return state_->fired; }
+
+ private:
+  struct state {
+    template <class Executor>
+    state(const Executor& ex, tcp::socket& s, std::chrono::milliseconds t)
+        : timer(ex), socket(s), timeout(t) {}
+    asio::steady_timer timer;
+    tcp::socket& socket;
+    std::chrono::milliseconds timeout;
+    bool armed = true;
+    bool fired = false;
+    std::uint64_t progress = 0;
+    std::uint64_t seen = 0;
+  };
+
+  static void arm(const std::shared_ptr<state>& st) {
+    st->timer.expires_after(st->timeout);
+    st->timer.async_wait([st](const boost::system::error_code& e) {
+      if (e || !st->armed) return;
+      if (st->progress != st->seen) {
+        st->seen = st->progress;
+        arm(st);
+        return;
+      }
+      st->fired = true;
+      boost::system::error_code ignored;
+      st->socket.cancel(ignored);
+    });
+  }
+
+  std::shared_ptr<state> state_;
+};
 
 template <class Stream>
 class http_session;
@@ -54,11 +112,10 @@ class session_request_context final : public request_context {
     if (n) return *n;
     return std::nullopt;
   }
-  bool body_done() const override { return s_.parser_->is_done(); }
+  bool body_done() const override { return s_.body_done(); }
 
   asio::awaitable<result<std::size_t>> async_read_some_body(std::span<std::byte> buf) override {
-    auto& parser = *s_.parser_;
-    if (parser.is_done()) co_return std::size_t{0};
+    if (s_.body_done()) co_return std::size_t{0};
     if (buf.empty()) co_return std::error_code(errc::invalid_argument);
     if (body_error_) co_return body_error_;
     if (expect_continue_ && !continue_sent_ && !head_written_) {
@@ -72,55 +129,26 @@ class session_request_context final : public request_context {
         co_return body_error_;
       }
     }
-    for (;;) {
-      auto& body = parser.get().body();
-      body.data = buf.data();
-      body.size = buf.size();
-      // A stall cancels the read instead of letting the stream's own timeout
-      // close the socket, so the S3 layer can still answer 400 RequestTimeout
-      // (as AWS does) before the connection is closed.
-      // The timer's handler runs on the connection strand like this
-      // coroutine; `armed` is cleared as soon as the read completes, so a
-      // timer completion that was already queued by then touches nothing
-      // (the socket may serve a later operation, or be gone).
-      s_.lowest().expires_never();
-      struct stall_state {
-        bool armed = true;
-        bool fired = false;
-      };
-      auto state = std::make_shared<stall_state>();
-      asio::steady_timer stall(s_.stream_.get_executor());
-      stall.expires_after(s_.env_.config.body_stall_timeout);
-      stall.async_wait([state, &socket = s_.lowest().socket()](const boost::system::error_code& e) {
-        if (e || !state->armed) return;
-        state->fired = true;
-        boost::system::error_code ignored;
-        socket.cancel(ignored);
-      });
-      auto [ec, n] = co_await http::async_read_some(s_.stream_, s_.buffer_, parser, kTuple);
-      state->armed = false;
-      stall.cancel();
-      if (ec == http::error::need_buffer) ec = {};
-      if (ec && state->fired) ec = beast::error::timeout;
-      const std::size_t got = buf.size() - body.size;
-      body.data = nullptr;
-      body.size = 0;
-      if (ec) {
-        s_.close_ = true;
-        if (ec == beast::error::timeout) {
-          body_error_ = errc::body_timeout;
-        } else if (ec == http::error::partial_message || ec == http::error::end_of_stream ||
-                   ec == asio::error::eof || ec == asio::error::connection_reset ||
-                   ec == asio::error::operation_aborted) {
-          body_error_ = errc::body_incomplete;
-        } else {
-          body_error_ = errc::body_malformed;
-        }
-        co_return body_error_;
+    s_.lowest().expires_never();
+    stall_watch stall(s_.stream_.get_executor(), s_.lowest().socket(),
+                      s_.env_.config.body_stall_timeout);
+    auto [ec, got] = co_await s_.async_read_body(buf, &stall);
+    if (ec && stall.fired()) ec = beast::error::timeout;
+    if (ec) {
+      s_.close_ = true;
+      if (ec == beast::error::timeout) {
+        body_error_ = errc::body_timeout;
+      } else if (ec == http::error::partial_message || ec == http::error::end_of_stream ||
+                 ec == asio::error::eof || ec == asio::error::connection_reset ||
+                 ec == asio::error::operation_aborted) {
+        body_error_ = errc::body_incomplete;
+      } else {
+        body_error_ = errc::body_malformed;
       }
-      bytes_in_ += got;
-      if (got > 0 || parser.is_done()) co_return got;
+      co_return body_error_;
     }
+    bytes_in_ += got;
+    co_return got;
   }
 
   asio::awaitable<result<void>> async_write_head(
@@ -139,8 +167,8 @@ class session_request_context final : public request_context {
       res_->chunked(true);
     }
     // Decide now whether the connection can be reused, so the head says so.
-    if (!s_.parser_->is_done()) {
-      auto remaining = s_.parser_->content_length_remaining();
+    if (!s_.body_done()) {
+      auto remaining = s_.body_remaining();
       if ((expect_continue_ && !continue_sent_) ||
           (remaining && *remaining > s_.env_.config.body_drain_limit_bytes)) {
         s_.close_ = true;
@@ -272,6 +300,56 @@ class http_session final : public session_control,
   friend class session_request_context<Stream>;
 
   beast::tcp_stream& lowest() { return beast::get_lowest_layer(stream_); }
+
+  bool body_done() const {
+    return direct_remaining_ ? *direct_remaining_ == 0 : parser_->is_done();
+  }
+  std::optional<std::uint64_t> body_remaining() const {
+    if (direct_remaining_) return *direct_remaining_;
+    if (auto r = parser_->content_length_remaining()) return *r;
+    return std::nullopt;
+  }
+
+  // Reads body bytes into `buf`: Content-Length bodies straight from the
+  // socket, filling `buf` (or the rest of the body) in as few reads as the
+  // kernel allows; chunked bodies through Beast's parser, which de-chunks
+  // through its flat buffer. Each read that makes progress tells `stall`.
+  asio::awaitable<std::tuple<boost::system::error_code, std::size_t>> async_read_body(
+      std::span<std::byte> buf, stall_watch* stall) {
+    if (direct_remaining_) {
+      auto& remaining = *direct_remaining_;
+      const auto want = static_cast<std::size_t>(std::min<std::uint64_t>(buf.size(), remaining));
+      // Body bytes that arrived with the header section.
+      std::size_t got = asio::buffer_copy(asio::buffer(buf.data(), want), buffer_.data());
+      buffer_.consume(got);
+      boost::system::error_code ec;
+      while (got < want) {
+        auto [rec, n] =
+            co_await stream_.async_read_some(asio::buffer(buf.data() + got, want - got), kTuple);
+        got += n;
+        if (n > 0 && stall != nullptr) stall->progress();
+        if (rec) {
+          ec = rec;
+          break;
+        }
+      }
+      remaining -= got;
+      co_return std::tuple{ec, got};
+    }
+    auto& parser = *parser_;
+    for (;;) {
+      auto& body = parser.get().body();
+      body.data = buf.data();
+      body.size = buf.size();
+      auto [ec, n] = co_await http::async_read_some(stream_, buffer_, parser, kTuple);
+      if (ec == http::error::need_buffer) ec = {};
+      const std::size_t got = buf.size() - body.size;
+      body.data = nullptr;
+      body.size = 0;
+      if (got > 0 && stall != nullptr) stall->progress();
+      if (ec || got > 0 || parser.is_done()) co_return std::tuple{ec, got};
+    }
+  }
   bool keep_alive() const {
     return !close_ && !overloaded_ && parser_->get().keep_alive() &&
            !env_.stopping.load(std::memory_order_relaxed);
@@ -328,6 +406,11 @@ class http_session final : public session_control,
         co_await async_reply_early(transport_error::bad_request);
         co_return;
       }
+      // Content-Length bodies bypass the parser (see async_read_body).
+      direct_remaining_.reset();
+      if (!parser_->is_done() && !parser_->chunked()) {
+        if (auto declared = parser_->content_length()) direct_remaining_ = *declared;
+      }
       co_await async_handle_request();
       if (!keep_alive()) co_return;
     }
@@ -373,7 +456,7 @@ class http_session final : public session_control,
         (void)r;
       }
     }
-    if (!close_ && !parser_->is_done()) co_await async_drain(ctx.continue_pending());
+    if (!close_ && !body_done()) co_await async_drain(ctx.continue_pending());
     if (env_.log.enabled()) {
       env_.log.write({remote_string(), req.method_string(), target, ctx.status(), ctx.bytes_in(),
                       ctx.bytes_out(),
@@ -393,21 +476,15 @@ class http_session final : public session_control,
     }
     std::array<std::byte, kDrainChunk> scratch;
     std::uint64_t drained = 0;
-    auto& parser = *parser_;
-    while (!parser.is_done()) {
+    while (!body_done()) {
       if (drained > env_.config.body_drain_limit_bytes) {
         close_ = true;
         co_return;
       }
-      auto& body = parser.get().body();
-      body.data = scratch.data();
-      body.size = scratch.size();
       lowest().expires_after(env_.config.body_stall_timeout);
-      auto [ec, n] = co_await http::async_read_some(stream_, buffer_, parser, kTuple);
-      drained += scratch.size() - body.size;
-      body.data = nullptr;
-      body.size = 0;
-      if (ec && ec != http::error::need_buffer) {
+      auto [ec, n] = co_await async_read_body(scratch, nullptr);
+      drained += n;
+      if (ec) {
         close_ = true;
         co_return;
       }
@@ -492,6 +569,9 @@ class http_session final : public session_control,
   bool overloaded_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::buffer_body>> parser_;
+  // Body bytes still to read of a Content-Length body; nullopt for chunked
+  // (or absent) bodies, which go through parser_.
+  std::optional<std::uint64_t> direct_remaining_;
   bool idle_ = false;
   bool close_ = false;
   bool handshake_failed_ = false;
