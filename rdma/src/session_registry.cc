@@ -76,8 +76,13 @@ result<std::shared_ptr<rdma_session>> session_registry::find(const session_id& i
                                                              std::string_view access_key) {
   std::lock_guard lock(mutex_);
   const auto it = sessions_.find(id);
-  if (it == sessions_.end() || it->second.session->access_key() != access_key)
+  if (it == sessions_.end()) {
+    const auto dead = tombstones_.find(id);
+    if (dead != tombstones_.end() && dead->second.access_key == access_key)
+      return rdma_errc::session_expired;
     return rdma_errc::no_session;
+  }
+  if (it->second.session->access_key() != access_key) return rdma_errc::no_session;
   auto& s = *it->second.session;
   if (expired_locked(s, (*now_)())) return rdma_errc::session_expired;
   if (s.fenced()) return rdma_errc::session_fenced;
@@ -142,10 +147,14 @@ std::vector<session_id> session_registry::reap(session_clock::time_point now) {
   std::vector<session_id> newly_ended;
   {
     std::lock_guard lock(mutex_);
+    std::erase_if(tombstones_,
+                  [&](const auto& t) { return now - t.second.reaped_at > limits_.ttl; });
     for (auto it = sessions_.begin(); it != sessions_.end();) {
       auto next = std::next(it);
       if (expired_locked(*it->second.session, now)) {
         reaped.push_back(it->first);
+        if (tombstones_.size() < kMaxTombstones)
+          tombstones_.emplace(it->first, tombstone{it->second.session->access_key(), now});
         if (!it->second.session->fenced_.exchange(true, std::memory_order_acq_rel))
           newly_ended.push_back(it->first);
         erase_locked(it);

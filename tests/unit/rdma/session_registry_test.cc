@@ -150,13 +150,20 @@ TEST_CASE("idle sessions expire after the TTL and are reaped", "[rdma][session]"
   // A session with a transfer in flight never expires.
   CHECK(reg.reap(*clock.now) == std::vector<session_id>{idle.id});
   CHECK(ended == std::vector<session_id>{idle.id});
-  CHECK(reg.find(idle.id, "AK").error() == rdma_errc::no_session);
   CHECK(reg.size() == 1);
+  // Reaped, the session is remembered for one more TTL: its owner hears
+  // session_expired, anyone else no_session.
+  CHECK(reg.find(idle.id, "AK").error() == rdma_errc::session_expired);
+  CHECK(reg.begin_transfer(idle.id, "AK").error() == rdma_errc::session_expired);
+  CHECK(reg.find(idle.id, "EVE").error() == rdma_errc::no_session);
 
   *ticket = transfer_ticket{};
   clock.advance(61s);
   CHECK(reg.reap(*clock.now) == std::vector<session_id>{busy.id});
   CHECK(reg.size() == 0);
+  // The first tombstone is older than a TTL by now: forgotten.
+  CHECK(reg.find(idle.id, "AK").error() == rdma_errc::no_session);
+  CHECK(reg.find(busy.id, "AK").error() == rdma_errc::session_expired);
 }
 
 TEST_CASE("a fenced session admits no transfer and ends once", "[rdma][session]") {

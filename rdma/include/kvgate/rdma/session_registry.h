@@ -14,7 +14,10 @@
 // Expiry: a session is idle-expired when no transfer is in flight and the
 // last use is older than the TTL. Lookups of an expired session answer
 // session_expired; reap(now) removes expired sessions (the gateway calls it
-// from a timer; tests call it with an injected clock).
+// from a timer; tests call it with an injected clock). A reaped session
+// leaves a tombstone for one more TTL (at most kMaxTombstones of them), so
+// its owner still hears session_expired, not no_session, and knows to
+// create a new session rather than suspect a forged token.
 //
 // Thread safety: every member function may be called from any thread. The
 // end observer is invoked without the registry lock held, on the thread that
@@ -146,7 +149,14 @@ class session_registry {
 
   std::size_t size() const;
 
+  static constexpr std::size_t kMaxTombstones = 4096;
+
  private:
+  struct tombstone {
+    std::string access_key;
+    session_clock::time_point reaped_at;
+  };
+
   struct entry {
     std::shared_ptr<rdma_session> session;
     connect_secret secret;
@@ -162,6 +172,7 @@ class session_registry {
   mutable std::mutex mutex_;
   std::unordered_map<session_id, entry, session_id_hash> sessions_;
   std::unordered_map<std::string, std::size_t> sessions_per_key_;
+  std::unordered_map<session_id, tombstone, session_id_hash> tombstones_;
   std::function<void(const session_id&)> end_observer_;
 };
 
