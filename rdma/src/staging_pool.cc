@@ -1,5 +1,6 @@
 #include "kvgate/rdma/staging_pool.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <new>
 
@@ -44,17 +45,23 @@ std::span<std::byte> staging_pool::chunk(std::size_t index) const noexcept {
   return {memory_.get() + index * config_.chunk_bytes, config_.chunk_bytes};
 }
 
-result<staging_lease> staging_pool::try_acquire(std::size_t wanted) {
+result<staging_lease> staging_pool::try_acquire(std::size_t wanted, const session_id& owner) {
   if (wanted == 0) return rdma_errc::invalid_argument;
   std::vector<std::size_t> granted;
   {
     std::lock_guard lock(mutex_);
     if (free_.empty()) return rdma_errc::busy;
-    const std::size_t n = std::min(wanted, free_.size());
+    const auto mine = held_.find(owner);
+    const std::size_t held = mine == held_.end() ? 0 : mine->second;
+    const std::size_t sessions = held_.size() + (mine == held_.end() ? 1 : 0);
+    const std::size_t share = std::max<std::size_t>(1, config_.chunk_count / sessions);
+    if (held >= share) return rdma_errc::busy;
+    const std::size_t n = std::min({wanted, free_.size(), share - held});
     granted.assign(free_.end() - static_cast<std::ptrdiff_t>(n), free_.end());
     free_.resize(free_.size() - n);
+    held_[owner] += n;
   }
-  return staging_lease(shared_from_this(), std::move(granted));
+  return staging_lease(shared_from_this(), owner, std::move(granted));
 }
 
 std::size_t staging_pool::available() const {
@@ -62,22 +69,34 @@ std::size_t staging_pool::available() const {
   return free_.size();
 }
 
-void staging_pool::release(const std::vector<std::size_t>& indices) noexcept {
+std::size_t staging_pool::held_by(const session_id& owner) const {
+  std::lock_guard lock(mutex_);
+  const auto it = held_.find(owner);
+  return it == held_.end() ? 0 : it->second;
+}
+
+void staging_pool::release(const session_id& owner,
+                           const std::vector<std::size_t>& indices) noexcept {
+  if (indices.empty()) return;
   std::lock_guard lock(mutex_);
   free_.insert(free_.end(), indices.begin(), indices.end());
+  const auto it = held_.find(owner);
+  if (it != held_.end() && (it->second -= std::min(it->second, indices.size())) == 0)
+    held_.erase(it);
 }
 
 staging_lease& staging_lease::operator=(staging_lease&& o) noexcept {
   if (this != &o) {
-    if (pool_) pool_->release(indices_);
+    if (pool_) pool_->release(owner_, indices_);
     pool_ = std::move(o.pool_);
+    owner_ = o.owner_;
     indices_ = std::move(o.indices_);
   }
   return *this;
 }
 
 staging_lease::~staging_lease() {
-  if (pool_) pool_->release(indices_);
+  if (pool_) pool_->release(owner_, indices_);
 }
 
 }  // namespace kvgate::rdma

@@ -173,7 +173,7 @@ result<rdma_transfer> rdma_transfer::begin(transfer_services& services, const rc
   const std::size_t wanted = static_cast<std::size_t>(std::min<std::uint64_t>(
       services.limits.max_outstanding,
       std::max<std::uint64_t>(1, work_request_count(bytes, services.staging->chunk_bytes()))));
-  auto lease = services.staging->try_acquire(wanted);
+  auto lease = services.staging->try_acquire(wanted, token.session);
   if (!lease) return lease.error();
   return rdma_transfer(std::make_shared<state>(services, token, direction, bytes,
                                                std::move(*ticket), std::move(*lease)));

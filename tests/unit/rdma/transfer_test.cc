@@ -220,7 +220,7 @@ TEST_CASE("admission declines map to the protocol's reasons", "[rdma][transfer]"
 
 TEST_CASE("an exhausted staging pool declines busy", "[rdma][transfer]") {
   rig r;
-  auto hog = r.pool->try_acquire(kChunks).value();
+  auto hog = r.pool->try_acquire(kChunks, r.grant.id).value();
   auto t = rdma_transfer::begin(*r.services, r.window(0, 100), "AK",
                                 transfer_direction::write_to_client, 100);
   REQUIRE_FALSE(t);
