@@ -450,6 +450,7 @@ result<std::uint64_t> store_impl::collect_orphans(const scrub_options& options) 
 result<std::uint64_t> store_impl::reindex(const progress_fn& progress) {
   if (auto r = index_->mark_complete(false); !r) return r.error();
   if (auto r = index_->clear_objects(); !r) return r.error();
+  ledger_.clear_objects();
   // Buckets: every marker any disk holds.
   std::set<std::string> bucket_names;
   for (std::size_t d = 0; d < set_->size(); ++d) {
@@ -515,18 +516,8 @@ result<std::uint64_t> store_impl::reindex(const progress_fn& progress) {
       if (auto r = index_->put_upload(u); !r) return r.error();
     }
   }
-  // Usage counters follow the rebuilt index.
-  std::int64_t count = 0, bytes = 0;
-  if (auto r = index_->for_each_object("",
-                                       [&](const index_object& o) {
-                                         ++count;
-                                         bytes += static_cast<std::int64_t>(o.info.size);
-                                         return true;
-                                       });
-      !r)
-    return r.error();
-  objects_ = count;
-  logical_bytes_ = bytes;
+  // Usage and recency follow the rebuilt index.
+  if (auto r = rebuild_ledger(); !r) return r.error();
   if (auto r = index_->mark_complete(true); !r) return r.error();
   return objects;
 }
@@ -553,8 +544,9 @@ result<store_info> store_impl::info() {
     }
     out.disks.push_back(std::move(st));
   }
-  out.objects = static_cast<std::uint64_t>(std::max<std::int64_t>(0, objects_.load()));
-  out.logical_bytes = static_cast<std::uint64_t>(std::max<std::int64_t>(0, logical_bytes_.load()));
+  const usage_totals usage = ledger_.node_usage();
+  out.objects = usage.objects;
+  out.logical_bytes = usage.logical_bytes;
   if (auto b = index_->list_buckets(); b) out.buckets = b->size();
   if (auto q = index_->heal_queue_size(); q) out.heal_queue = *q;
   out.degraded_reads = degraded_reads_;

@@ -18,7 +18,9 @@
 #include <unordered_set>
 #include <vector>
 
+#include "cache_ledger.h"
 #include "disk_set.h"
+#include "evictor.h"
 #include "kvgate/erasure/codec.h"
 #include "kvgate/erasure/store.h"
 #include "manifest.h"
@@ -88,6 +90,13 @@ class store_impl final : public store {
   result<scrub_report> scrub(const scrub_options& options, const progress_fn& progress) override;
   result<std::uint64_t> reindex(const progress_fn& progress) override;
   result<std::uint64_t> drain_heal_queue() override;
+  result<void> check_write(std::string_view bucket, std::string_view key,
+                           std::uint64_t bytes) override;
+  result<void> set_capacity(capacity_config config) override;
+  void set_bucket_policy(std::string_view bucket, std::optional<bucket_policy> policy) override;
+  capacity_config capacity() override;
+  capacity_report capacity_usage() override;
+  result<std::uint64_t> evict_now() override;
 
   // Internal API for writers and readers.
   disk_set& disks() noexcept { return *set_; }
@@ -112,8 +121,10 @@ class store_impl final : public store {
       const manifest& m, const std::function<result<void>(std::size_t, const std::string&)>& place,
       const std::vector<std::string>* inline_shards, const std::optional<index_object>& previous);
   // After a successful publish: update index, counters, cache; retire the previous version.
+  // `room`: the write's reservation, turned into usage when the index is updated.
   result<object_info> finish_publish(manifest m, const std::optional<index_object>& previous,
-                                     std::uint64_t intent, const std::vector<bool>& ok);
+                                     std::uint64_t intent, const std::vector<bool>& ok,
+                                     cache_ledger::reservation* room = nullptr);
   // Moves an old version's data dir to trash once no reader pins it.
   void retire_version(const std::string& bucket, const std::string& key,
                       const std::string& data_id);
@@ -138,10 +149,25 @@ class store_impl final : public store {
     return manifest_cache::id(bucket, key, data_id);
   }
   result<void> check_bucket(std::string_view bucket);
-  void add_usage(std::int64_t objects, std::int64_t bytes) noexcept {
-    objects_ += objects;
-    logical_bytes_ += bytes;
-  }
+  // Removes the current version `previous` of a key (DeleteObject, eviction).
+  // Caller holds the bucket lock shared and the key lock.
+  result<void> remove_locked(std::string_view bucket, std::string_view key,
+                             const index_object& previous);
+
+  // Cache tier (store_cache.cc). The ledger mirrors every index object record
+  // change (callers hold the key lock).
+  void ledger_put(const object_info& now, const std::optional<index_object>& previous,
+                  std::int64_t access_ns, cache_ledger::reservation* room = nullptr);
+  void ledger_remove(const index_object& previous);
+  void ledger_touch(std::string_view bucket, std::string_view key);
+  // Rebuilds usage and recency from the index (open, reindex).
+  result<void> rebuild_ledger();
+  // Admits a write of `bytes` to bucket/key, evicting inline when needed;
+  // empty reservation when no limit is set. Blocking; no locks held.
+  result<cache_ledger::reservation> admit_write(std::string_view bucket, std::string_view key,
+                                                std::uint64_t bytes);
+  // Sum of the listed parts' sizes of an upload (0 for parts it cannot find).
+  std::uint64_t upload_bytes(std::string_view upload_id, const std::vector<completed_part>& parts);
 
  private:
   result<object_health> check_object(std::string_view bucket, std::string_view key, bool repair);
@@ -149,6 +175,17 @@ class store_impl final : public store {
   result<std::uint64_t> collect_orphans(const scrub_options& options);
   void background_loop(std::stop_token stop);
   void purge_trash();
+  enum class eviction_outcome { evicted, pinned, changed };
+  // Evicts the candidate's version if it is still current and no reader holds it.
+  result<eviction_outcome> evict_version(const eviction_candidate& c);
+  // Evicts least recently used objects until `need` is met; returns objects evicted.
+  std::uint64_t relieve(const eviction_need& need, bool inline_eviction, std::stop_token stop);
+  struct eviction_pass_result {
+    bool done = true;  // every scope is under its high watermark
+    std::uint64_t evicted = 0;
+  };
+  eviction_pass_result eviction_pass(std::stop_token stop);
+  object_footprint footprint(const object_info& o) const noexcept;
 
   store_options options_;
   std::unique_ptr<disk_set> set_;
@@ -163,8 +200,7 @@ class store_impl final : public store {
   // manifest lands.
   std::shared_mutex publish_gc_mutex_;
   std::atomic<std::uint64_t> seq_{1};
-  std::atomic<std::int64_t> objects_{0};
-  std::atomic<std::int64_t> logical_bytes_{0};
+  cache_ledger ledger_;
   std::atomic<std::uint64_t> degraded_reads_{0};
   std::atomic<std::uint64_t> healed_objects_{0};
   std::mutex queued_mu_;
@@ -172,6 +208,8 @@ class store_impl final : public store {
   std::mutex wake_mu_;
   std::condition_variable_any wake_;
   std::jthread background_;
+  // Destroyed first (see ~store_impl): its pass calls into everything above.
+  std::unique_ptr<evictor> evictor_;
 };
 
 // Checks S3 bucket naming rules (3-63 chars, lowercase letters, digits, '.',

@@ -203,6 +203,8 @@ result<std::unique_ptr<part_writer>> store_impl::begin_part(std::string_view buc
   auto u = get_upload(bucket, key, upload_id);
   if (!u) return u.error();
   if (set_->online_count() < set_->write_quorum()) return make_error_code(errc::write_quorum_lost);
+  // Refuse early what completion would refuse (the part itself is not counted).
+  if (auto r = check_write(bucket, key, size.value_or(0)); !r) return r.error();
   auto w = std::make_unique<part_writer_impl>(*this, std::move(*u), part_number, size);
   if (auto r = w->open(); !r) return r.error();
   return std::unique_ptr<part_writer>(std::move(w));
@@ -242,6 +244,10 @@ result<object_info> store_impl::complete_upload(std::string_view bucket, std::st
                                                 const commit_conditions& conditions) {
   if (!layout::is_hex_id(upload_id) || !valid_key(key))
     return make_error_code(errc::upload_not_found);
+  // Room for the object the parts become, made before any lock is taken
+  // (eviction takes key locks); counted against limits until it is recorded.
+  auto room = admit_write(bucket, key, upload_bytes(upload_id, parts));
+  if (!room) return room.error();
   std::shared_lock bucket_guard(bucket_mutex_);
   if (auto r = check_bucket(bucket); !r) return r.error();
   std::lock_guard key_guard(key_lock(bucket, key));
@@ -330,7 +336,7 @@ result<object_info> store_impl::complete_upload(std::string_view bucket, std::st
         return dk.sync_dir(layout::upload_dir(upload_id));
       },
       nullptr, *previous);
-  auto info = finish_publish(std::move(m), *previous, *intent, ok);
+  auto info = finish_publish(std::move(m), *previous, *intent, ok, &*room);
   if (!info) return info;
   if (auto r = index_->delete_upload_and_parts(bucket, key, upload_id); !r) return r.error();
   const std::string trash = layout::trash_dir(layout::random_id());

@@ -21,6 +21,7 @@ result<std::unique_ptr<store>> store::open(store_options options) {
   }
   if (disks.empty()) return make_error_code(errc::invalid_argument);
   if (options.inline_limit > (1u << 20)) return make_error_code(errc::invalid_argument);
+  if (auto r = cache_ledger::validate(options.capacity); !r) return r.error();
   auto set = disk_set::open(disks, options.parity, static_cast<std::uint32_t>(options.block_size),
                             options.io_threads);
   if (!set) return set.error();
@@ -44,11 +45,13 @@ store_impl::store_impl(store_options options, std::unique_ptr<disk_set> set,
       set_(std::move(set)),
       codec_(std::move(c)),
       index_(std::move(index)),
-      cache_(std::max<std::size_t>(options_.manifest_cache_entries, 16) * 4096) {
+      cache_(std::max<std::size_t>(options_.manifest_cache_entries, 16) * 4096),
+      ledger_(options_.capacity) {
   seq_ = static_cast<std::uint64_t>(now_ns());
 }
 
 store_impl::~store_impl() {
+  if (evictor_) evictor_->stop();  // its pass uses the index, disks and locks below
   if (background_.joinable()) {
     background_.request_stop();
     wake_.notify_all();
@@ -81,18 +84,8 @@ result<void> store_impl::recover() {
     }
     if (!intents->empty()) spdlog::info("replayed {} index intents", intents->size());
   }
-  // 3. Usage counters are derived from the index.
-  std::int64_t objects = 0, bytes = 0;
-  if (auto r = index_->for_each_object("",
-                                       [&](const index_object& o) {
-                                         ++objects;
-                                         bytes += static_cast<std::int64_t>(o.info.size);
-                                         return true;
-                                       });
-      !r)
-    return r;
-  objects_ = objects;
-  logical_bytes_ = bytes;
+  // 3. Usage and recency are derived from the index.
+  if (auto r = rebuild_ledger(); !r) return r;
   // 4. A replaced disk is rebuilt object by object through the heal queue.
   for (std::size_t d = 0; d < set_->size(); ++d) {
     if (!set_->at(d).needs_full_heal) continue;
@@ -108,6 +101,12 @@ result<void> store_impl::recover() {
 }
 
 void store_impl::start_background() {
+  if (options_.capacity.background_eviction) {
+    evictor_ =
+        std::make_unique<evictor>([this](std::stop_token stop) { return eviction_pass(stop).done; },
+                                  std::chrono::milliseconds(500));
+    evictor_->start();  // after evictor_ is set: the pass may read it
+  }
   if (!options_.background_heal) return;
   background_ = std::jthread([this](std::stop_token stop) { background_loop(stop); });
 }

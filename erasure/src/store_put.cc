@@ -36,7 +36,8 @@ result<void> ensure_object_dir(disk& dk, std::string_view bucket, std::string_vi
 
 class put_writer_impl final : public put_writer {
  public:
-  put_writer_impl(store_impl& s, std::string bucket, std::string key, put_options options)
+  put_writer_impl(store_impl& s, std::string bucket, std::string key, put_options options,
+                  cache_ledger::reservation room)
       : s_(s),
         bucket_(std::move(bucket)),
         key_(std::move(key)),
@@ -45,7 +46,8 @@ class put_writer_impl final : public put_writer {
         data_id_(layout::random_id()),
         options_(std::move(options)),
         staged_(s.disks().size(), false),
-        stage_errors_(s.disks().size()) {}
+        stage_errors_(s.disks().size()),
+        room_(std::move(room)) {}
 
   ~put_writer_impl() override {
     if (committed_ || !writer_) return;
@@ -75,6 +77,12 @@ class put_writer_impl final : public put_writer {
                              const commit_conditions& conditions) override {
     if (committed_) return make_error_code(errc::invalid_argument);
     if (options_.size && written_ != *options_.size) return make_error_code(errc::short_body);
+    if (!options_.size) {
+      // An unknown length (aws-chunked) is admitted now that it is known.
+      auto room = s_.admit_write(bucket_, key_, written_);
+      if (!room) return room.error();
+      room_ = std::move(*room);
+    }
     disk_set& set = s_.disks();
     manifest m;
     m.k = static_cast<std::uint32_t>(s_.erasure_codec().k());
@@ -153,7 +161,7 @@ class put_writer_impl final : public put_writer {
         },
         m.inlined ? &inline_shards : nullptr, *previous);
     committed_ = true;
-    return s_.finish_publish(std::move(m), *previous, *intent, ok);
+    return s_.finish_publish(std::move(m), *previous, *intent, ok, &room_);
   }
 
  private:
@@ -203,6 +211,7 @@ class put_writer_impl final : public put_writer {
   std::vector<std::error_code> stage_errors_;  // per disk, why staging failed there
   std::uint64_t written_ = 0;
   bool committed_ = false;
+  cache_ledger::reservation room_;  // admitted bytes, counted against limits until commit
 };
 
 }  // namespace
@@ -213,8 +222,14 @@ result<std::unique_ptr<put_writer>> store_impl::begin_put(std::string_view bucke
   if (!valid_key(key)) return make_error_code(errc::key_too_long);
   if (auto r = check_bucket(bucket); !r) return r.error();
   if (set_->online_count() < set_->write_quorum()) return make_error_code(errc::write_quorum_lost);
-  return std::unique_ptr<put_writer>(
-      new put_writer_impl(*this, std::string(bucket), std::string(key), std::move(options)));
+  cache_ledger::reservation room;
+  if (options.size) {
+    auto admitted = admit_write(bucket, key, *options.size);
+    if (!admitted) return admitted.error();
+    room = std::move(*admitted);
+  }
+  return std::unique_ptr<put_writer>(new put_writer_impl(
+      *this, std::string(bucket), std::string(key), std::move(options), std::move(room)));
 }
 
 std::vector<bool> store_impl::publish(
@@ -270,7 +285,8 @@ std::vector<bool> store_impl::publish(
 
 result<object_info> store_impl::finish_publish(manifest m,
                                                const std::optional<index_object>& previous,
-                                               std::uint64_t intent, const std::vector<bool>& ok) {
+                                               std::uint64_t intent, const std::vector<bool>& ok,
+                                               cache_ledger::reservation* room) {
   const std::string& bucket = m.object.bucket;
   const std::string& key = m.object.key;
   if (count_true(ok) < set_->write_quorum()) {
@@ -282,8 +298,7 @@ result<object_info> store_impl::finish_publish(manifest m,
   if (count_true(ok) < set_->size()) queue_heal(bucket, key, "write missed disks");
   if (auto r = index_->put_object(index_object{m.object, m.seq}, intent); !r) return r.error();
   crash_point("publish.after_index");
-  add_usage(previous ? 0 : 1, static_cast<std::int64_t>(m.object.size) -
-                                  static_cast<std::int64_t>(previous ? previous->info.size : 0));
+  ledger_put(m.object, previous, m.object.mtime_ns, room);
   if (previous && previous->info.data_id != m.object.data_id)
     retire_version(bucket, key, previous->info.data_id);
   object_info info = m.object;
@@ -318,6 +333,11 @@ result<void> store_impl::remove(std::string_view bucket, std::string_view key) {
   auto previous = index_->get_object(bucket, key);
   if (!previous) return previous.error();
   if (!*previous) return {};
+  return remove_locked(bucket, key, **previous);
+}
+
+result<void> store_impl::remove_locked(std::string_view bucket, std::string_view key,
+                                       const index_object& previous) {
   if (set_->online_count() < set_->write_quorum()) return make_error_code(errc::write_quorum_lost);
   auto intent = index_->add_intent(bucket, key);
   if (!intent) return intent.error();
@@ -340,8 +360,8 @@ result<void> store_impl::remove(std::string_view bucket, std::string_view key) {
   if (count_true(ok) < set_->size()) queue_heal(bucket, key, "delete missed disks");
   if (auto r = index_->delete_object(bucket, key, *intent); !r) return r;
   crash_point("delete.after_index");
-  add_usage(-1, -static_cast<std::int64_t>((*previous)->info.size));
-  retire_version(std::string(bucket), std::string(key), (*previous)->info.data_id);
+  ledger_remove(previous);
+  retire_version(std::string(bucket), std::string(key), previous.info.data_id);
   return {};
 }
 

@@ -95,6 +95,7 @@ result<object_info> store_impl::head(std::string_view bucket, std::string_view k
     if (auto r = check_bucket(bucket); !r) return r.error();
     return make_error_code(errc::object_not_found);
   }
+  ledger_touch(bucket, key);
   return std::move((*o)->info);
 }
 
@@ -109,6 +110,7 @@ result<object_info> store_impl::head_cached(std::string_view bucket, std::string
     if (!*b) return make_error_code(errc::bucket_not_found);
     return make_error_code(errc::object_not_found);
   }
+  ledger_touch(bucket, key);
   return std::move((*o)->info);
 }
 
@@ -196,6 +198,7 @@ result<std::unique_ptr<object_reader>> store_impl::open_read(std::string_view bu
       first = range->first;
       length = range->length();
     }
+    ledger_touch(bucket, key);
     return std::unique_ptr<object_reader>(
         new object_reader_impl(*this, std::move(*cached), first, length));
   }

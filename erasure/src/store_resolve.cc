@@ -109,17 +109,15 @@ result<std::optional<index_object>> store_impl::repair_key(std::string_view buck
   if (!previous) return previous.error();
   auto resolved = resolve(bucket, key);
   if (!resolved) return resolved.error();
-  const std::int64_t old_objects = *previous ? 1 : 0;
-  const std::int64_t old_bytes = *previous ? static_cast<std::int64_t>((*previous)->info.size) : 0;
   if (!*resolved) {
     if (auto r = index_->delete_object(bucket, key, intent); !r) return r.error();
-    add_usage(-old_objects, -old_bytes);
+    if (*previous) ledger_remove(**previous);
     return std::optional<index_object>();
   }
   const resolved_object& r = **resolved;
   index_object o{r.best.object, r.best.seq};
   if (auto w = index_->put_object(o, intent); !w) return w.error();
-  add_usage(1 - old_objects, static_cast<std::int64_t>(o.info.size) - old_bytes);
+  ledger_put(o.info, *previous, o.info.mtime_ns);
   std::size_t full = 0;
   for (std::size_t d = 0; d < r.meta_ok.size(); ++d) full += (r.meta_ok[d] && r.data_present[d]);
   if (full < set_->size()) queue_heal(bucket, key, "repair found missing copies");

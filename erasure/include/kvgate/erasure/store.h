@@ -26,6 +26,7 @@
 #include <string_view>
 #include <vector>
 
+#include "kvgate/erasure/capacity.h"
 #include "kvgate/erasure/disk.h"
 #include "kvgate/erasure/object.h"
 #include "kvgate/erasure/result.h"
@@ -55,7 +56,10 @@ struct store_options {
   std::size_t io_threads = 0;              // 0: one per disk
   bool background_heal = true;             // drain the heal queue in a background thread
   std::function<std::int64_t()> clock_ns;  // empty: system_clock
-  crash_hook on_crash_point;               // tests only
+  // Cache tier: limits, watermarks, bucket policies (capacity.h, docs/cache.md).
+  // background_eviction is read here only; the rest can change at run time.
+  capacity_config capacity;
+  crash_hook on_crash_point;  // tests only
 };
 
 // Receives an object's bytes in order, then commits them atomically.
@@ -242,6 +246,35 @@ class store {
   [[nodiscard]] virtual result<std::uint64_t> reindex(const progress_fn& progress) = 0;
   // Drains the heal queue now (also done in the background when enabled).
   [[nodiscard]] virtual result<std::uint64_t> drain_heal_queue() = 0;
+
+  // Cache tier (capacity.h, docs/cache.md). Usage counts committed objects;
+  // least recently used (GET/HEAD/PUT) objects are evicted to keep every limit.
+  //
+  // Would a write of `bytes` (0 when unknown) to bucket/key be admitted? Memory
+  // only, never blocks: call it before answering 100 Continue. Ok when it fits
+  // now or once least recently used objects are evicted (the evictor is woken);
+  // errc::quota_exceeded when it would pass the bucket's quota and the bucket is
+  // no-evict (or the object alone is larger than the quota);
+  // capacity_errc::insufficient_capacity when the node-wide limit cannot be met
+  // by evicting. begin_put() (declared size), put commit (unknown size) and
+  // complete_upload() admit again, reserving the bytes until commit and evicting
+  // inline when the background evictor has fallen behind; they refuse with the
+  // same errors. begin_part() refuses with them too (parts themselves are not
+  // counted: uploads in progress are never evicted).
+  [[nodiscard]] virtual result<void> check_write(std::string_view bucket, std::string_view key,
+                                                 std::uint64_t bytes) = 0;
+  // Replaces limits, watermarks and bucket policies (errc::invalid_argument
+  // unless 0 < low <= high <= 1) and wakes the evictor.
+  [[nodiscard]] virtual result<void> set_capacity(capacity_config config) = 0;
+  // Sets one bucket's quota/no-evict policy; nullopt removes it.
+  virtual void set_bucket_policy(std::string_view bucket, std::optional<bucket_policy> policy) = 0;
+  virtual capacity_config capacity() = 0;
+  // Usage per bucket and node-wide, limits, eviction and refusal counters.
+  virtual capacity_report capacity_usage() = 0;
+  // One eviction pass now, in the caller's thread (admin verb, tests): evicts
+  // until every scope is at its low watermark or nothing more can go.
+  // Returns the objects evicted.
+  [[nodiscard]] virtual result<std::uint64_t> evict_now() = 0;
 };
 
 }  // namespace kvgate::erasure
