@@ -1,10 +1,12 @@
 // Fuzzes the S3 XML request-body parsers (CompleteMultipartUpload, Delete,
-// CreateBucketConfiguration) and checks the limits they promise, then renders
-// the parsed keys back into a DeleteResult to exercise escaping.
+// kvgate's Exists, CreateBucketConfiguration) and checks the limits they
+// promise, then renders the parsed keys back into a DeleteResult and an
+// ExistsResult to exercise escaping.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
 #include <string_view>
+#include <vector>
 
 #include "kvgate/s3xml/object_documents.h"
 #include "kvgate/s3xml/request_documents.h"
@@ -31,6 +33,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       doc.deleted.push_back({target.key, target.version_id});
     if (render_delete_result(doc).empty()) std::abort();
   } else if (request.error().category() != xml_category()) {
+    std::abort();
+  }
+
+  if (auto keys = parse_exists_request(input)) {
+    if (keys->empty() || keys->size() > kMaxExistsKeys) std::abort();
+    std::vector<exists_entry> entries;
+    for (const auto& key : *keys)
+      entries.push_back({key, key.size() % 2 == 0, key.size(), "\"e\"", 0});
+    if (render_exists_result(entries).empty()) std::abort();
+  } else if (keys.error().category() != xml_category()) {
     std::abort();
   }
 

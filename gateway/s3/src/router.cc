@@ -62,6 +62,7 @@ operation route_bucket(std::string_view m, const protocol::query_params* q) noex
   if (m == "DELETE") return operation::delete_bucket;
   if (m == "POST") {
     if (has(q, "delete")) return operation::delete_objects;
+    if (has(q, "kvgate-exists")) return operation::batch_exists;
     return operation::not_implemented;
   }
   return operation::method_not_allowed;
@@ -120,6 +121,7 @@ access required_access(operation op) noexcept {
     case operation::head_object:
     case operation::list_parts:
     case operation::get_object_tagging:
+    case operation::batch_exists:
       return access::read;
     case operation::create_bucket:
     case operation::delete_bucket:
@@ -161,6 +163,8 @@ std::string_view operation_name(operation op) noexcept {
       return "ListMultipartUploads";
     case operation::delete_objects:
       return "DeleteObjects";
+    case operation::batch_exists:
+      return "BatchExists";
     case operation::put_object:
       return "PutObject";
     case operation::copy_object:

@@ -46,6 +46,8 @@ asio::awaitable<void> dispatch(op_context& op) {
       return async_list_multipart_uploads(op);
     case operation::delete_objects:
       return async_delete_objects(op);
+    case operation::batch_exists:
+      return async_batch_exists(op);
     case operation::copy_object:
       return async_copy_object(op);
     case operation::create_multipart_upload:

@@ -1,4 +1,4 @@
-// CopyObjectResult, CopyPartResult, DeleteResult, LocationConstraint.
+// CopyObjectResult, CopyPartResult, DeleteResult, ExistsResult, LocationConstraint.
 #include "kvgate/s3xml/object_documents.h"
 
 #include "xml_writer.h"
@@ -42,6 +42,20 @@ std::string render_delete_result(const delete_result_document& doc) {
     if (!error.version_id.empty()) add_text(node, "VersionId", error.version_id);
     add_text(node, "Code", error.code);
     add_text(node, "Message", error.message);
+  }
+  return out.str();
+}
+
+std::string render_exists_result(const std::vector<exists_entry>& entries) {
+  xml_writer out("ExistsResult");
+  for (const auto& e : entries) {
+    pugi::xml_node node = out.root().append_child("Object");
+    add_text(node, "Key", e.key);
+    add_bool(node, "Exists", e.exists);
+    if (!e.exists) continue;
+    add_number(node, "Size", e.size);
+    add_text(node, "ETag", e.etag);
+    add_timestamp(node, "LastModified", e.mtime_ns);
   }
   return out.str();
 }

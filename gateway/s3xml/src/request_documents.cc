@@ -1,4 +1,4 @@
-// Parsers for CompleteMultipartUpload, Delete and CreateBucketConfiguration.
+// Parsers for CompleteMultipartUpload, Delete, Exists and CreateBucketConfiguration.
 #include "kvgate/s3xml/request_documents.h"
 
 #include <algorithm>
@@ -118,6 +118,22 @@ result<delete_request> parse_delete_request(std::string_view body) {
   }
   if (request.objects.empty()) return make_error_code(xml_errc::no_entries);
   return request;
+}
+
+result<std::vector<std::string>> parse_exists_request(std::string_view body) {
+  pugi::xml_document doc;
+  auto root = load_document(doc, body, kMaxExistsBodyBytes, "Exists");
+  if (!root) return root.error();
+  std::vector<std::string> keys;
+  for (pugi::xml_node child : root->children()) {
+    if (child.type() != pugi::node_element || local_name(child) != "Object") continue;
+    if (keys.size() == kMaxExistsKeys) return make_error_code(xml_errc::too_many_entries);
+    auto key = required_text(child, "Key");
+    if (!key) return key.error();
+    keys.push_back(std::move(*key));
+  }
+  if (keys.empty()) return make_error_code(xml_errc::no_entries);
+  return keys;
 }
 
 result<std::string> parse_create_bucket_configuration(std::string_view body) {

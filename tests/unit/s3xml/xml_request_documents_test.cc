@@ -2,6 +2,7 @@
 // bodies: what clients send is accepted, everything else fails precisely.
 #include <catch2/catch.hpp>
 #include <string>
+#include <vector>
 
 #include "kvgate/s3xml/request_documents.h"
 
@@ -160,6 +161,39 @@ TEST_CASE("delete bodies with no objects, no key, bad quiet or over 1000 keys ar
   auto ec = error_of(parse_delete_request(many_objects(1001)));
   CHECK(ec == make_error_code(xml_errc::too_many_entries));
   CHECK(to_s3_error(ec) == s3_error::malformed_xml);
+}
+
+TEST_CASE("exists body yields keys in order, duplicates kept, escapes decoded", "[s3xml]") {
+  auto keys = parse_exists_request(
+      "<?xml version=\"1.0\"?><Exists><Object><Key>a@1/b</Key></Object>"
+      "<Object><Key>x &amp; &lt;y&gt;</Key></Object><Object><Key>a@1/b</Key></Object></Exists>");
+  REQUIRE(keys.has_value());
+  CHECK(*keys == std::vector<std::string>{"a@1/b", "x & <y>", "a@1/b"});
+}
+
+TEST_CASE(
+    "exists bodies with no keys, a keyless object, another root or 1001 keys are "
+    "MalformedXML",
+    "[s3xml]") {
+  const char* bad[] = {
+      "<Exists></Exists>",
+      "<Exists><Object></Object></Exists>",
+      "<Exists><Object><Key>k</Key><Key>j</Key></Object></Exists>",
+      "<Delete><Object><Key>k</Key></Object></Delete>",
+      "<Exists><Object><Key>k</Key></Object>",
+  };
+  for (const char* body : bad) {
+    INFO(body);
+    CHECK(to_s3_error(error_of(parse_exists_request(body))) == s3_error::malformed_xml);
+  }
+  std::string many = "<Exists>";
+  for (int i = 0; i < 1001; ++i) many += "<Object><Key>k" + std::to_string(i) + "</Key></Object>";
+  many += "</Exists>";
+  CHECK(error_of(parse_exists_request(many)) == make_error_code(xml_errc::too_many_entries));
+  many.erase(many.find("<Object><Key>k1000</Key></Object>"), 33);
+  auto thousand = parse_exists_request(many);
+  REQUIRE(thousand.has_value());
+  CHECK(thousand->size() == 1000);
 }
 
 TEST_CASE("xml entity declarations are not expanded", "[s3xml]") {

@@ -23,6 +23,7 @@ enum class operation {
   list_object_versions,    // GET /bucket?versions (current objects, VersionId null)
   list_multipart_uploads,  // GET /bucket?uploads
   delete_objects,          // POST /bucket?delete
+  batch_exists,            // POST /bucket?kvgate-exists (kvgate extension, docs/api.md)
   put_object,
   copy_object,  // PUT with x-amz-copy-source
   get_object,

@@ -43,6 +43,16 @@ struct delete_result_document {
 };
 std::string render_delete_result(const delete_result_document& doc);
 
+// One key of an ExistsResult (docs/api.md), in request order.
+struct exists_entry {
+  std::string key;
+  bool exists = false;
+  std::uint64_t size = 0;     // when exists
+  std::string etag;           // quoted, when exists
+  std::int64_t mtime_ns = 0;  // when exists
+};
+std::string render_exists_result(const std::vector<exists_entry>& entries);
+
 // <LocationConstraint>region</LocationConstraint>; S3 answers an empty element
 // for us-east-1, so pass an empty region for it.
 std::string render_location_constraint(std::string_view region);

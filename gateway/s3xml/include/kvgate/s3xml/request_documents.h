@@ -55,6 +55,13 @@ struct delete_request {
 // not true/false.
 [[nodiscard]] result<delete_request> parse_delete_request(std::string_view body);
 
+// kvgate's batch existence check (docs/api.md): <Exists><Object><Key>…
+// Fails with no_entries for zero keys, too_many_entries above
+// kMaxExistsKeys, missing_element for an Object without Key.
+inline constexpr std::size_t kMaxExistsKeys = 1000;
+inline constexpr std::size_t kMaxExistsBodyBytes = 4u << 20;  // 1000 keys of 1 KiB, escaped
+[[nodiscard]] result<std::vector<std::string>> parse_exists_request(std::string_view body);
+
 // The LocationConstraint of a CreateBucket body; an empty body (or an
 // empty/whitespace-only one) yields "". Other children are tolerated.
 [[nodiscard]] result<std::string> parse_create_bucket_configuration(std::string_view body);
