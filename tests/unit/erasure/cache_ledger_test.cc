@@ -2,7 +2,9 @@
 // watermarks and least-recently-used candidate order (no disks).
 #include "cache_ledger.h"
 
+#include <atomic>
 #include <catch2/catch.hpp>
+#include <thread>
 
 #include "result_string_maker.h"
 
@@ -200,4 +202,59 @@ TEST_CASE("watermarks outside 0 < low <= high <= 1 are refused", "[cache]") {
   c.low_watermark = 0.5;
   c.high_watermark = 1.5;
   CHECK_FALSE(er::cache_ledger::validate(c));
+}
+
+TEST_CASE("the ledger under many threads: counts stay exact, reservations balance",
+          "[cache][concurrency]") {
+  er::capacity_config c;
+  c.max_bytes = 1 << 20;
+  c.buckets["q"] = er::bucket_policy{1 << 18, 100, false};
+  er::cache_ledger l(c);
+  constexpr int kThreads = 4, kKeys = 200, kRounds = 2000;
+  std::atomic<int> reserved{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t)
+    threads.emplace_back([&, t] {
+      // Each thread owns its keys (the store's key lock), so puts and removes
+      // of one key never race; touches, reservations and queries do.
+      const std::string bucket = t % 2 ? "q" : "other";
+      std::vector<bool> present(kKeys, false);
+      for (int i = 0; i < kRounds; ++i) {
+        const int k = (i * 7 + t) % kKeys;
+        const std::string key = "t" + std::to_string(t) + "-" + std::to_string(k);
+        if (!present[k]) {
+          static_cast<void>(l.record_put(bucket, key, "d", fp(100), std::nullopt, i));
+          present[k] = true;
+        } else if (i % 3 == 0) {
+          l.record_remove(bucket, key, fp(100));
+          present[k] = false;
+        } else {
+          l.touch(bucket, key, i);
+        }
+        er::admission a;
+        if (auto r = l.try_reserve(bucket, 10, true, a)) {
+          ++reserved;
+          er::cache_ledger::reservation held = std::move(*r);
+          static_cast<void>(l.record_put(bucket, key + "-r", "d", fp(10), std::nullopt, i, &held));
+          l.record_remove(bucket, key + "-r", fp(10));
+        }
+        if (i % 50 == 0) {
+          static_cast<void>(l.pressure());
+          static_cast<void>(l.candidates({er::eviction_reason::node_bytes, {}, 1, 0}, 8));
+          static_cast<void>(l.report());
+        }
+        if (i % 500 == 0) l.set_bucket_policy("q", er::bucket_policy{1 << 18, 100, i % 1000 == 0});
+      }
+      for (int k = 0; k < kKeys; ++k)
+        if (present[k])
+          l.record_remove(bucket, "t" + std::to_string(t) + "-" + std::to_string(k), fp(100));
+    });
+  for (auto& th : threads) th.join();
+  const er::usage_totals u = l.node_usage();
+  CHECK(u.objects == 0);
+  CHECK(u.logical_bytes == 0);
+  CHECK(u.reserved_bytes == 0);
+  CHECK(u.reserved_objects == 0);
+  CHECK(reserved > 0);
+  CHECK(l.candidates({er::eviction_reason::node_bytes, {}, 1, 0}, 8).empty());
 }
