@@ -17,11 +17,13 @@ KVGATE_DATA_DIRS="/tmp/kvgate/d1 /tmp/kvgate/d2 /tmp/kvgate/d3 /tmp/kvgate/d4 /t
 export KVGATE_ACCESS_KEY=rdmavmaccesskey
 export KVGATE_SECRET_KEY=rdmavm-secret-key-0123456789
 # The RDMA fast path: rdma_cm listener on rxe0's address, the ACK timeout
-# soft-RoCE under TCG needs, and a short session TTL for the expiry case. A
+# soft-RoCE under TCG needs, and a short session TTL for the expiry case
+# (short, but longer than the slowest step between two uses of a session on
+# a loaded 2-core host: at 8 s, cases failed with session-expired there). A
 # second user (read/write everywhere) names the first one's sessions in the
 # foreign-session case.
 KVGATE_RDMA_PORT=7471
-KVGATE_RDMA_TTL=8
+KVGATE_RDMA_TTL=20
 KVGATE_USERS=/tmp/kvgate/users.toml
 OTHER_ACCESS_KEY=rdmavmotherkey
 OTHER_SECRET_KEY=rdmavm-other-secret-0123456789
