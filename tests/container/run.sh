@@ -111,6 +111,7 @@ timed_step "host packages" ensure_host_packages
 write_engine_config "$cache_dir" "$cache_dir/storage" /run/kvgate-container
 probe_engine "$log_dir/podman-info.log"
 timed_step "base image" ensure_base_image "$cache_dir"
+prune_old_build_cache
 mkdir -p /run/kvgate-container
 start_engine "/run/kvgate-container/$run_id.sock" "$log_dir/podman-service.log" "$cache_dir/tmp"
 note "engine: $engine_name"

@@ -194,9 +194,18 @@ replace_gateway() {
   start_gateway "$1"
 }
 
+# Untagged images (earlier runs' layers) older than a week, in the test's own
+# storage: the cache stays bounded when the tree changes between runs.
+prune_old_build_cache() {
+  podman image prune -f --filter until=168h >/dev/null 2>&1 || true
+}
+
 remove_test_objects() {
   "${engine[@]}" rm -f "$run_id" "$run_id-nocreds"
   "${engine[@]}" volume rm -f "${volumes[@]}"
-  # --no-prune keeps the image's untagged parent layers as build cache.
-  "${engine[@]}" rmi --no-prune "$image_tag"
+  # Only the tag goes: the image and its parent layers stay in the cache
+  # directory as build cache (podman's Docker API ignores rmi --no-prune and
+  # would delete the runtime stage's apt layer too). prune_old_build_cache
+  # bounds what accumulates.
+  podman untag "$image_tag"
 }
