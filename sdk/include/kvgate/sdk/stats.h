@@ -1,0 +1,34 @@
+// Counters of one client since it was created (client::stats()).
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string>
+
+#include "kvgate/sdk/rdma_fallback.h"
+
+namespace kvgate::sdk {
+
+struct client_stats {
+  // HTTP (TCP/TLS) path.
+  std::uint64_t requests = 0;        // HTTP attempts sent (retries included)
+  std::uint64_t operations = 0;      // API operations finished (a multipart PUT is one)
+  std::uint64_t errors = 0;          // operations that returned an error
+  std::uint64_t retries = 0;         // attempts repeated after a retryable failure
+  std::uint64_t bytes_sent = 0;      // request body bytes
+  std::uint64_t bytes_received = 0;  // response body bytes
+  std::uint64_t connections_opened = 0;
+  std::uint64_t connections_reused = 0;
+  std::uint64_t checksums_verified = 0;  // GETs whose CRC32C matched the server's
+  std::uint64_t checksum_mismatches = 0;
+  std::uint64_t multipart_uploads = 0;
+  std::uint64_t ranged_gets = 0;  // GETs split into parallel ranges
+
+  // RDMA path (all zero until the RDMA transport is wired into the client).
+  rdma_mode mode = rdma_mode::automatic;
+  path_state rdma_state = path_state::unknown;
+  std::string transport;  // "tcp" / "tls", and why RDMA is not used, e.g. "tcp (no-device)"
+  rdma_path_counters rdma;
+};
+
+}  // namespace kvgate::sdk

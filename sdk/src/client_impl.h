@@ -1,0 +1,129 @@
+// State shared by the client's operations (private to the SDK): options,
+// signing identity, the io_context and its threads, the connection pool,
+// counters and the RDMA path. The operations (object_ops.cc, multipart_put.cc,
+// parallel_get.cc) are coroutines on the io_context; client.cc exposes them
+// synchronously and as futures.
+#pragma once
+
+#include <atomic>
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <mutex>
+#include <optional>
+#include <random>
+#include <thread>
+#include <vector>
+
+#include "connection_pool.h"
+#include "http_exchange.h"
+#include "kvgate/protocol/sigv4_signer.h"
+#include "kvgate/sdk/client.h"
+#include "s3_documents.h"
+
+namespace kvgate::sdk {
+
+namespace asio = boost::asio;
+namespace http = boost::beast::http;
+
+namespace detail {
+
+struct request_spec {
+  http::verb method = http::verb::get;
+  std::string bucket;
+  std::string key;
+  protocol::query_params query;
+  std::vector<protocol::owned_header> headers;  // all signed (host is added)
+  std::span<const std::byte> body;
+  bool idempotent = true;
+};
+
+struct response {
+  unsigned status = 0;
+  http::fields headers;
+  std::string text;            // non-target body (XML, errors)
+  std::uint64_t received = 0;  // bytes written into the sink's target
+  unsigned attempts = 0;
+};
+
+struct counters {
+  std::atomic<std::uint64_t> requests{0}, operations{0}, errors{0}, retries{0}, bytes_sent{0},
+      bytes_received{0}, connections_opened{0}, connections_reused{0}, checksums_verified{0},
+      checksum_mismatches{0}, multipart_uploads{0}, ranged_gets{0};
+};
+
+std::string header_value(const http::fields& h, std::string_view name);
+// An error from a non-success response: status, S3 code/message/request id.
+error http_error(const response& r);
+protocol::byte_view as_byte_view(std::span<const std::byte> s) noexcept;
+std::string crc32c_base64(std::span<const std::byte> s);
+
+}  // namespace detail
+
+struct client::impl {
+  explicit impl(client_options opts);
+  ~impl();
+
+  // One request with retries (retry_policy.h). Transport failures after the
+  // last attempt are errors; any HTTP status is returned as a response.
+  asio::awaitable<result<detail::response>> async_request(detail::request_spec spec,
+                                                          detail::body_sink& sink);
+
+  asio::awaitable<result<put_result>> async_put(std::string bucket, std::string key,
+                                                std::span<const std::byte> data, put_options opts);
+  asio::awaitable<result<put_result>> async_multipart_put(std::string bucket, std::string key,
+                                                          std::span<const std::byte> data,
+                                                          put_options opts);
+  asio::awaitable<result<get_result>> async_get(std::string bucket, std::string key,
+                                                std::span<std::byte> buffer,
+                                                std::optional<byte_range> range);
+  asio::awaitable<result<get_result>> async_parallel_get(std::string bucket, std::string key,
+                                                         std::span<std::byte> buffer);
+  asio::awaitable<result<object_info>> async_head(std::string bucket, std::string key);
+  asio::awaitable<result<std::vector<bool>>> async_exists_batch(std::string bucket,
+                                                                std::vector<std::string> keys);
+  asio::awaitable<result<void>> async_remove(std::string bucket, std::string key);
+  asio::awaitable<result<void>> async_create_bucket(std::string bucket);
+  asio::awaitable<result<detail::list_v2_result>> async_list_page(std::string bucket,
+                                                                  std::string prefix,
+                                                                  std::string delimiter,
+                                                                  std::string token,
+                                                                  unsigned page_size);
+
+  // Routes a GET/PUT through the RDMA state machine: returns an error only
+  // when rdma=on forbids the TCP path for this request.
+  result<void> choose_transport(rdma_operation op, std::uint64_t bytes);
+  std::chrono::milliseconds next_backoff(unsigned retry);
+  // Counts the finished operation (and its error).
+  template <class T>
+  result<T> finish(result<T> r) {
+    ++counters.operations;
+    if (!r) ++counters.errors;
+    return r;
+  }
+
+  client_options options;
+  endpoint server;
+  std::optional<endpoint> connect_to;
+  resolved_credentials credentials;
+  protocol::signing_credentials signing;
+
+  asio::io_context io;
+  asio::executor_work_guard<asio::io_context::executor_type> work;
+  asio::ssl::context tls{asio::ssl::context::tls_client};
+  std::unique_ptr<detail::connection_pool> pool;
+  detail::counters counters;
+
+  bool rdma_device_present = false;
+  std::string rdma_unused_reason;
+  mutable std::mutex rdma_mutex;
+  rdma_path rdma;
+
+  std::mutex rng_mutex;
+  std::mt19937_64 rng;
+  std::vector<std::thread> threads;
+};
+
+}  // namespace kvgate::sdk
