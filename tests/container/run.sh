@@ -120,13 +120,13 @@ timed_step "image build" build_image "$log_dir/build.log"
 note "image $image_tag: $(image_size_mb) MB"
 check_image_metadata
 
+timed_step "volumes" create_volumes
 timed_step "refuses dev credentials" check_refuses_without_credentials
 
 port=$(free_loopback_port)
 access_key=ctest-$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n')
 secret_key=$(od -An -N24 -tx1 /dev/urandom | tr -d ' \n')
 endpoint=http://127.0.0.1:$port
-timed_step "volumes" create_volumes
 timed_step "first start" start_gateway "$port"
 timed_step "S3 write+read" run_s3_checks write
 check_volumes_hold_data
