@@ -125,6 +125,8 @@ run lmcache-get-c4 --workload lmcache-get "${SEG[@]}" --verify --no-populate --c
 run lmcache-get-c8 --workload lmcache-get "${SEG[@]}" --verify --no-populate --connections 8 --seconds 15 --max-requests 800
 run head-storm --workload head-storm --segment-mib 1 --objects 200 --prefix hs- --connections 1 \
   --heads-per-prompt 80 --miss-ratio 0.1 --seconds 20 --max-requests 16000
+run exists-storm --workload exists-storm --segment-mib 1 --objects 200 --prefix hs- --no-populate \
+  --connections 1 --heads-per-prompt 80 --miss-ratio 0.1 --seconds 20 --max-requests 4000
 run chat-16 --workload chat --segment-mib 16 --prefix chat- --connections 16 --part-connections 2 \
   --rounds 3 --system-segments 2 --verify --seconds 40 --max-requests 2000
 run rss-1 --workload get "${SEG[@]}" --no-populate --connections 1 --seconds 8 --max-requests 16
@@ -138,6 +140,7 @@ import json, sys
 rows = [json.loads(line) for line in open(sys.argv[1])]
 print(f"\nKV workloads against kvgate (load average {sys.argv[2]} at start, {sys.argv[3]} at end)\n")
 main_op = {"lmcache-put": "lmcache-put", "lmcache-get": "lmcache-get", "head-storm": "head",
+           "exists-storm": "exists-batch",
            "chat": "round", "get": "get"}
 print(f"| {'run':<15} | {'op':<13} | {'conns':>6} | {'count':>6} | {'MiB/s':>7} | {'op/s':>7} | "
       f"{'p50 ms':>8} | {'p99 ms':>8} | {'p999 ms':>8} | {'errors':>6} | {'CPU s/GiB':>9} | {'RSS MiB':>7} | {'run max':>7} |")
@@ -149,6 +152,7 @@ for row in rows:
     ops = r.get("ops", {})
     names = [main_op.get(r.get("workload"), "")]
     if r.get("workload") == "head-storm": names += ["head-miss", "prompt"]
+    if r.get("workload") == "exists-storm": names += ["prompt"]
     if r.get("workload") == "chat": names = ["system-read", "history-read", "history-write", "round"]
     srv = r.get("server") or {}
     gib = srv.get("cpu_seconds_per_gib")
@@ -168,6 +172,12 @@ for row in rows:
     if first:
         print(f"| {label:<15} | {'FAILED':<13} | {'':>6} | {'':>6} | {'':>7} | {'':>7} | {'':>8} | {'':>8} | "
               f"{'':>8} | {r.get('errors', '?'):>6} | {'':>9} | {'':>7} | {'':>7} |")
+prompt = {row["label"]: row["result"].get("ops", {}).get("prompt") for row in rows}
+if prompt.get("head-storm") and prompt.get("exists-storm"):
+    h, e = prompt["head-storm"], prompt["exists-storm"]
+    print(f"\n80-key prompt check: 80 serial HEADs p50 {h['p50_ms']:.3f} ms / p99 {h['p99_ms']:.3f} ms; "
+          f"one BatchExists p50 {e['p50_ms']:.3f} ms / p99 {e['p99_ms']:.3f} ms; "
+          f"ratio (HEADs / BatchExists) p50 {h['p50_ms'] / e['p50_ms']:.1f}x, p99 {h['p99_ms'] / e['p99_ms']:.1f}x")
 bad = [(row["label"], row["result"].get("first_error")) for row in rows if row["result"].get("errors")]
 for label, err in bad:
     print(f"ERRORS in {label}: {err}")

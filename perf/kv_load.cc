@@ -10,6 +10,8 @@
 //   lmcache-get       HEAD, then 8 MiB ranged GETs with If-Match in parallel
 //   head-storm        prompts of --heads-per-prompt serial HEADs, a
 //                     --miss-ratio of them for absent keys
+//   exists-storm      the same prompts, each one BatchExists (kvgate's
+//                     POST /bucket?kvgate-exists, docs/api.md)
 //   chat              --connections users x --rounds: re-read the shared
 //                     system-prompt segments and the user's history, write
 //                     this round's history segment (LMCache shapes)
@@ -149,9 +151,10 @@ int main(int argc, char** argv) {
       "and steady mixes over keep-alive HTTP/1.1 on loopback; bounded runs"};
   app.add_option("--host", o.host, "IPv4 loopback address of the server");
   app.add_option("--port", o.port, "server port")->required();
-  app.add_option("--workload", w.workload, "put|get|lmcache-put|lmcache-get|head-storm|chat|mix")
-      ->check(
-          CLI::IsMember({"put", "get", "lmcache-put", "lmcache-get", "head-storm", "chat", "mix"}));
+  app.add_option("--workload", w.workload,
+                 "put|get|lmcache-put|lmcache-get|head-storm|exists-storm|chat|mix")
+      ->check(CLI::IsMember({"put", "get", "lmcache-put", "lmcache-get", "head-storm",
+                             "exists-storm", "chat", "mix"}));
   app.add_option("--segment-mib", o.segment_mib, "segment (object) size, the same for the run")
       ->check(CLI::Range(std::size_t{1}, std::size_t{80}));
   app.add_option("--connections", o.connections,

@@ -227,6 +227,36 @@ inline bool complete_upload(s3_channel& ch, std::string_view key, const std::str
   return true;
 }
 
+// kvgate's BatchExists (docs/api.md): one POST /bucket?kvgate-exists for all
+// `keys`; checks that exactly `expected_present` of them exist.
+inline bool batch_exists(s3_channel& ch, const std::vector<std::string>& keys,
+                         std::size_t expected_present) {
+  const std::string_view op = "exists-batch";
+  std::string xml = "<Exists>";
+  for (const auto& k : keys) xml += fmt::format("<Object><Key>{}</Key></Object>", k);
+  xml += "</Exists>";
+  auto head = ch.endpoint().head("POST", {}, {{"kvgate-exists", "", false}},
+                                 "content-type: application/xml\r\n", xml.size());
+  if (!head) return fail_with(ch, op, "signing: " + head.error().message());
+  const auto start = bench_clock::now();
+  auto r =
+      ch.send(*head, std::span<const char>(xml.data(), xml.size()), false, nullptr, 1024 * 1024);
+  const double ms = ms_since(start);
+  if (!r) return fail_with(ch, op, "transport: " + r.error().message());
+  if (r->status != 200 || r->body.find("<ExistsResult") == std::string::npos)
+    return fail_with(ch, op, describe_status(*r));
+  std::size_t present = 0;
+  for (auto at = r->body.find("<Exists>true</Exists>"); at != std::string::npos;
+       at = r->body.find("<Exists>true</Exists>", at + 1))
+    ++present;
+  if (present != expected_present)
+    return fail_with(
+        ch, op,
+        fmt::format("{} of {} keys exist, expected {}", present, keys.size(), expected_present));
+  ch.stats().ok(op, op_level::wire, ms, 0);
+  return true;
+}
+
 inline void abort_upload(s3_channel& ch, std::string_view key, const std::string& upload_id) {
   const std::string_view op = "abort-mpu";
   auto head = ch.endpoint().head("DELETE", key, {{"uploadId", upload_id, true}});

@@ -88,7 +88,7 @@ inline std::vector<std::string> keys_to_populate(const kv_workload_context& ctx)
   if (o.workload == "chat") {
     for (std::size_t i = 0; i < o.system_segments; ++i) keys.push_back(ctx.system_key(i));
   } else if (o.workload == "get" || o.workload == "lmcache-get" || o.workload == "head-storm" ||
-             o.workload == "mix") {
+             o.workload == "exists-storm" || o.workload == "mix") {
     for (std::size_t i = 0; i < o.objects; ++i) keys.push_back(ctx.segment_key(i));
   }
   return keys;
@@ -157,6 +157,29 @@ inline void run_head_storm(kv_worker& w, kv_workload_context& ctx) {
   }
 }
 
+// The same prompts as run_head_storm, each checked with one BatchExists
+// (kvgate's extension) instead of heads_per_prompt serial HEADs.
+inline void run_exists_storm(kv_worker& w, kv_workload_context& ctx) {
+  const auto& o = ctx.options;
+  std::uniform_real_distribution<double> coin(0.0, 1.0);
+  std::vector<std::string> keys;
+  while (ctx.budget.may_start()) {
+    const auto start = bench_clock::now();
+    keys.clear();
+    std::size_t present = 0;
+    for (std::size_t h = 0; h < o.heads_per_prompt; ++h) {
+      const bool miss = coin(w.rng()) < o.miss_ratio;
+      keys.push_back(miss ? fmt::format("{}absent-{}", o.prefix, w.rng()())
+                          : ctx.segment_key(w.rng()() % o.objects));
+      present += miss ? 0 : 1;
+    }
+    if (batch_exists(w.lead(), keys, present))
+      w.lead().stats().ok("prompt", op_level::object, ms_since(start), 0);
+    else
+      w.lead().stats().fail("prompt", op_level::object, "the prompt's BatchExists failed");
+  }
+}
+
 // User w.index(): each round re-reads the shared system-prompt segments and
 // the user's own earlier history segments, then writes this round's one.
 inline void run_chat(kv_worker& w, kv_workload_context& ctx) {
@@ -202,6 +225,7 @@ inline void run_workload(kv_worker& w, kv_workload_context& ctx) {
   if (name == "lmcache-put") return run_lmcache_put(w, ctx);
   if (name == "lmcache-get") return run_lmcache_get(w, ctx);
   if (name == "head-storm") return run_head_storm(w, ctx);
+  if (name == "exists-storm") return run_exists_storm(w, ctx);
   if (name == "chat") return run_chat(w, ctx);
   if (name == "mix") return run_mix(w, ctx);
 }
