@@ -102,9 +102,11 @@ result<void> client::impl::choose_transport(rdma_operation op, std::uint64_t byt
   // reported absent, so auto/off go TCP and `on` fails for eligible sizes.
   const rdma_request_facts facts{op, bytes, rdma_device_present, false};
   const auto decision = rdma.route_for(facts, std::chrono::steady_clock::now());
-  if (decision.path == route::fail)
-    return make_error(sdk_errc::rdma_unavailable,
-                      "rdma=on but " + std::string(decision.why) + " (" + rdma_unused_reason + ")");
+  if (decision.path == route::fail) {
+    std::string why = "rdma=on but " + std::string(decision.why);
+    if (decision.why != rdma_unused_reason) why += " (" + rdma_unused_reason + ")";
+    return make_error(sdk_errc::rdma_unavailable, why);
+  }
   return {};
 }
 
