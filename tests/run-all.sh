@@ -5,6 +5,8 @@
 #   2. asan        ASan+UBSan build of everything; unit + integration tests (CTest)
 #   3. tsan        TSan build of the concurrent parts; their tests
 #   4. fuzz        clang/libFuzzer build; each fuzz target for a bounded time
+#   5. container   the image from docker/Dockerfile built and run for real
+#                  (tests/container/run.sh; KVGATE_CONTAINER=0 skips it)
 # Tests that cannot run on this machine report SKIPPED with the reason.
 # Ends with one line "kvgate: N passed, N failed, N skipped".
 set -uo pipefail
@@ -73,7 +75,8 @@ asan() {
     -DKVGATE_BUILD_PERF=OFF >"$logs/asan-configure.log" 2>&1 || { cat "$logs/asan-configure.log"; return 1; }
   cmake --build build-asan -j "$jobs" >"$logs/asan-build.log" 2>&1 || { tail -n 80 "$logs/asan-build.log"; return 1; }
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
-    ctest --test-dir build-asan -j "$jobs" --output-on-failure -LE 'fuzz' 2>&1 | tee "$logs/asan-ctest.log"
+    ctest --test-dir build-asan -j "$jobs" --output-on-failure -LE 'fuzz|container' 2>&1 |
+    tee "$logs/asan-ctest.log"
   local rc=${PIPESTATUS[0]}
   count_ctest "$logs/asan-ctest.log"
   return "$rc"
@@ -114,10 +117,21 @@ fuzz() {
   return "$rc"
 }
 
+# The container image: its own step (a cold image build compiles kvgate in
+# the builder stage, minutes of its own); the test is registered in
+# build-asan by the asan step's configure.
+container() {
+  ctest --test-dir build-asan --output-on-failure -L container 2>&1 | tee "$logs/container-ctest.log"
+  local rc=${PIPESTATUS[0]}
+  count_ctest "$logs/container-ctest.log"
+  return "$rc"
+}
+
 run_step lint lint
 run_step asan asan
 run_step tsan tsan
 run_step fuzz fuzz
+run_step container container
 
 if ((${#step_failures[@]} > 0)); then
   echo "kvgate: failed steps: ${step_failures[*]}"
