@@ -6,7 +6,7 @@ evictor::evictor(pass_fn pass, std::chrono::milliseconds retry_delay)
     : pass_(std::move(pass)), retry_delay_(retry_delay) {}
 
 void evictor::start() {
-  thread_ = std::jthread([this](std::stop_token stop) { run(stop); });
+  thread_ = std::jthread([this](const std::stop_token& stop) { run(stop); });
 }
 
 void evictor::stop() {
@@ -23,7 +23,7 @@ void evictor::wake() {
   cv_.notify_one();
 }
 
-void evictor::run(std::stop_token stop) {
+void evictor::run(const std::stop_token& stop) {
   bool done = true;
   while (!stop.stop_requested()) {
     {

@@ -23,7 +23,7 @@ namespace kvgate::erasure {
 class evictor {
  public:
   // pass: returns true when done (sleep until woken), false to retry later.
-  using pass_fn = std::function<bool(std::stop_token)>;
+  using pass_fn = std::function<bool(const std::stop_token&)>;
 
   evictor(pass_fn pass, std::chrono::milliseconds retry_delay);
   ~evictor() { stop(); }
@@ -35,7 +35,7 @@ class evictor {
   void wake();
 
  private:
-  void run(std::stop_token stop);
+  void run(const std::stop_token& stop);
 
   pass_fn pass_;
   std::chrono::milliseconds retry_delay_;

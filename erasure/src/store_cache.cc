@@ -79,6 +79,8 @@ result<cache_ledger::reservation> store_impl::admit_write(std::string_view bucke
                                                           std::string_view key,
                                                           std::uint64_t bytes) {
   if (!ledger_.limited()) return cache_ledger::reservation{};
+  // Only real buckets get ledger state (complete_upload admits before its own check).
+  if (auto r = check_bucket(bucket); !r) return r.error();
   bool adds_object = true;
   if (auto o = index_->get_object(bucket, key); o && *o) adds_object = false;
   for (int round = 0; round < kAdmissionRounds; ++round) {
@@ -119,7 +121,7 @@ result<store_impl::eviction_outcome> store_impl::evict_version(const eviction_ca
 }
 
 std::uint64_t store_impl::relieve(const eviction_need& need, bool inline_eviction,
-                                  std::stop_token stop) {
+                                  const std::stop_token& stop) {
   std::uint64_t bytes_left = need.bytes;
   std::uint64_t objects_left = need.objects;
   std::uint64_t evicted = 0;
@@ -156,7 +158,7 @@ std::uint64_t store_impl::relieve(const eviction_need& need, bool inline_evictio
   return evicted;
 }
 
-store_impl::eviction_pass_result store_impl::eviction_pass(std::stop_token stop) {
+store_impl::eviction_pass_result store_impl::eviction_pass(const std::stop_token& stop) {
   eviction_pass_result out;
   // Pressure is re-read after each round: writers keep adding while we evict.
   for (int round = 0; round < 8 && !stop.stop_requested(); ++round) {

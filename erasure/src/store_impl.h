@@ -179,12 +179,13 @@ class store_impl final : public store {
   // Evicts the candidate's version if it is still current and no reader holds it.
   result<eviction_outcome> evict_version(const eviction_candidate& c);
   // Evicts least recently used objects until `need` is met; returns objects evicted.
-  std::uint64_t relieve(const eviction_need& need, bool inline_eviction, std::stop_token stop);
+  std::uint64_t relieve(const eviction_need& need, bool inline_eviction,
+                        const std::stop_token& stop);
   struct eviction_pass_result {
     bool done = true;  // every scope is under its high watermark
     std::uint64_t evicted = 0;
   };
-  eviction_pass_result eviction_pass(std::stop_token stop);
+  eviction_pass_result eviction_pass(const std::stop_token& stop);
   object_footprint footprint(const object_info& o) const noexcept;
 
   store_options options_;

@@ -102,9 +102,9 @@ result<void> store_impl::recover() {
 
 void store_impl::start_background() {
   if (options_.capacity.background_eviction) {
-    evictor_ =
-        std::make_unique<evictor>([this](std::stop_token stop) { return eviction_pass(stop).done; },
-                                  std::chrono::milliseconds(500));
+    evictor_ = std::make_unique<evictor>(
+        [this](const std::stop_token& stop) { return eviction_pass(stop).done; },
+        std::chrono::milliseconds(500));
     evictor_->start();  // after evictor_ is set: the pass may read it
   }
   if (!options_.background_heal) return;
