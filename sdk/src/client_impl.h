@@ -84,6 +84,12 @@ struct client::impl {
   asio::awaitable<result<object_info>> async_head(std::string bucket, std::string key);
   asio::awaitable<result<std::vector<bool>>> async_exists_batch(std::string bucket,
                                                                 std::vector<std::string> keys);
+  // One BatchExists request (<= 1000 keys); nullopt when the server does not
+  // speak it (then it is not asked again).
+  asio::awaitable<std::optional<result<std::vector<bool>>>> async_batch_exists_request(
+      const std::string& bucket, const std::vector<std::string>& keys);
+  asio::awaitable<result<std::vector<bool>>> async_exists_by_heads(
+      const std::string& bucket, const std::vector<std::string>& keys);
   asio::awaitable<result<void>> async_remove(std::string bucket, std::string key);
   asio::awaitable<result<void>> async_create_bucket(std::string bucket);
   asio::awaitable<result<detail::list_v2_result>> async_list_page(std::string bucket,
@@ -115,6 +121,8 @@ struct client::impl {
   asio::ssl::context tls{asio::ssl::context::tls_client};
   std::unique_ptr<detail::connection_pool> pool;
   detail::counters counters;
+  // False once the server answered BatchExists as an unknown request.
+  std::atomic<bool> batch_exists_supported{true};
 
   bool rdma_device_present = false;
   std::string rdma_unused_reason;

@@ -5,6 +5,8 @@
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic ignored "-Wmismatched-new-delete"
 #endif
+#include <spdlog/spdlog.h>
+
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/deferred.hpp>
 #include <boost/asio/experimental/parallel_group.hpp>
@@ -133,6 +135,59 @@ asio::awaitable<result<object_info>> client::impl::async_head(std::string bucket
 
 asio::awaitable<result<std::vector<bool>>> client::impl::async_exists_batch(
     std::string bucket, std::vector<std::string> keys) {
+  // kvgate's BatchExists, up to 1000 keys a request; other S3 servers answer
+  // it as an unknown request, and then (and from then on) parallel HEADs.
+  constexpr std::size_t kBatch = 1000;
+  std::vector<bool> found;
+  found.reserve(keys.size());
+  for (std::size_t at = 0; at < keys.size() && batch_exists_supported.load(); at += kBatch) {
+    const std::vector<std::string> slice(
+        keys.begin() + static_cast<std::ptrdiff_t>(at),
+        keys.begin() + static_cast<std::ptrdiff_t>(std::min(keys.size(), at + kBatch)));
+    auto answer = co_await async_batch_exists_request(bucket, slice);
+    if (!answer) break;
+    if (!*answer) co_return answer->error();
+    found.insert(found.end(), (*answer)->begin(), (*answer)->end());
+  }
+  if (found.size() == keys.size()) co_return found;
+  const std::vector<std::string> rest(keys.begin() + static_cast<std::ptrdiff_t>(found.size()),
+                                      keys.end());
+  auto by_heads = co_await async_exists_by_heads(bucket, rest);
+  if (!by_heads) co_return by_heads.error();
+  found.insert(found.end(), by_heads->begin(), by_heads->end());
+  co_return found;
+}
+
+asio::awaitable<std::optional<result<std::vector<bool>>>> client::impl::async_batch_exists_request(
+    const std::string& bucket, const std::vector<std::string>& keys) {
+  const std::string body = detail::render_exists_request(keys);
+  request_spec spec;
+  spec.method = http::verb::post;
+  spec.bucket = bucket;
+  spec.query = {{"kvgate-exists", "", false}};
+  spec.headers = {{"content-type", "application/xml"}};
+  spec.body = std::as_bytes(std::span(body));
+  body_sink sink;
+  auto r = co_await async_request(std::move(spec), sink);
+  if (!r) co_return result<std::vector<bool>>(r.error());
+  if (r->status == 200) {
+    auto parsed = detail::parse_exists_result(r->text, keys);
+    if (parsed) co_return result<std::vector<bool>>(std::move(*parsed));
+  }
+  // Not kvgate (501 NotImplemented, 405, 400 for an unknown POST, or a 200
+  // that is not an ExistsResult): fall back. Access and server errors are
+  // the caller's answer, as they would be for a HEAD.
+  const bool unknown_request =
+      r->status == 200 || r->status == 400 || r->status == 405 || r->status == 501;
+  if (!unknown_request) co_return result<std::vector<bool>>(http_error(*r));
+  if (batch_exists_supported.exchange(false))
+    spdlog::info("kvgate sdk: {} does not answer BatchExists (HTTP {}); using parallel HEADs",
+                 options.endpoint, r->status);
+  co_return std::nullopt;
+}
+
+asio::awaitable<result<std::vector<bool>>> client::impl::async_exists_by_heads(
+    const std::string& bucket, const std::vector<std::string>& keys) {
   std::vector<char> found(keys.size(), 0);
   std::optional<error> first_error;
   std::mutex error_mutex;

@@ -59,6 +59,38 @@ std::string render_complete_upload(const std::vector<completed_part>& parts) {
   return writer.out;
 }
 
+std::string render_exists_request(const std::vector<std::string>& keys) {
+  pugi::xml_document doc;
+  auto root = doc.append_child("Exists");
+  for (const auto& k : keys) root.append_child("Object").append_child("Key").text().set(k.c_str());
+  struct string_writer : pugi::xml_writer {
+    std::string out;
+    void write(const void* data, size_t size) override {
+      out.append(static_cast<const char*>(data), size);
+    }
+  } writer;
+  doc.save(writer, "", pugi::format_raw);
+  return writer.out;
+}
+
+std::optional<std::vector<bool>> parse_exists_result(std::string_view xml,
+                                                     const std::vector<std::string>& keys) {
+  pugi::xml_document doc;
+  if (!load(doc, xml)) return std::nullopt;
+  const auto root = doc.child("ExistsResult");
+  if (!root) return std::nullopt;
+  std::vector<bool> out;
+  out.reserve(keys.size());
+  for (auto o = root.child("Object"); o; o = o.next_sibling("Object")) {
+    if (out.size() == keys.size() || child_text(o, "Key") != keys[out.size()]) return std::nullopt;
+    const std::string exists = child_text(o, "Exists");
+    if (exists != "true" && exists != "false") return std::nullopt;
+    out.push_back(exists == "true");
+  }
+  if (out.size() != keys.size()) return std::nullopt;
+  return out;
+}
+
 std::optional<list_v2_result> parse_list_v2(std::string_view xml) {
   pugi::xml_document doc;
   if (!load(doc, xml)) return std::nullopt;

@@ -1,5 +1,6 @@
 // The few S3 XML documents the client reads and writes: error bodies,
-// InitiateMultipartUploadResult, CompleteMultipartUpload, ListBucketResult (v2).
+// InitiateMultipartUploadResult, CompleteMultipartUpload, ListBucketResult (v2),
+// kvgate's Exists / ExistsResult.
 // Parsed with pugixml; pure functions.
 #pragma once
 
@@ -37,6 +38,13 @@ struct list_v2_result {
   std::string next_token;
 };
 std::optional<list_v2_result> parse_list_v2(std::string_view xml);
+
+// kvgate's BatchExists (docs/api.md): the <Exists> request for `keys`, and
+// the per-key answers of an <ExistsResult>; nullopt unless it answers
+// exactly `keys`, in order.
+std::string render_exists_request(const std::vector<std::string>& keys);
+std::optional<std::vector<bool>> parse_exists_result(std::string_view xml,
+                                                     const std::vector<std::string>& keys);
 
 // An <Error> inside a 200 CompleteMultipartUpload answer (S3 may send one).
 bool is_error_document(std::string_view xml);

@@ -187,12 +187,15 @@ void run_all(sdk::client& c, const sdk::client_options& options, const std::stri
     check_ok(p, "put " + keys[i]);
   }
   keys.push_back("batch/missing");
+  const auto requests_before = c.stats().requests;
   auto batch = c.exists_batch(bucket, keys);
   ++ops;
   if (check_ok(batch, "exists_batch of 41 keys")) {
     bool right = batch->size() == keys.size();
     for (std::size_t i = 0; right && i < 40; ++i) right = (*batch)[i] == (i % 2 == 0);
     check(right && !batch->back(), "exists_batch answers per key, in order");
+    check(c.stats().requests - requests_before == 1,
+          "exists_batch of 41 keys is one BatchExists request to kvgate");
   }
 
   // Missing key GET: the S3 error, its request id.
@@ -319,7 +322,10 @@ void run_all(sdk::client& c, const sdk::client_options& options, const std::stri
   check(s.rdma.ineligible[static_cast<std::size_t>(sdk::ineligible_reason::no_device)] > 0,
         "stats: large transfers went TCP for lack of an RDMA device");
   check(s.bytes_sent >= 2 * big_size && s.bytes_received >= 2 * big_size, "stats: byte counters");
-  check(s.connections_reused > s.connections_opened, "stats: keep-alive connections reused");
+  // 64 async requests and parallel parts open many connections at once;
+  // serial requests reuse them.
+  check(s.connections_reused > 0 && s.connections_opened < s.requests,
+        "stats: keep-alive connections reused");
 }
 
 // PUT, then wait for the test to kill and restart the gateway, then GET.

@@ -2,6 +2,8 @@
 #include "s3_documents.h"
 
 #include <catch2/catch.hpp>
+#include <string>
+#include <vector>
 
 using namespace kvgate::sdk::detail;
 
@@ -57,4 +59,31 @@ TEST_CASE("ListObjectsV2 pages give entries, prefixes and the continuation token
   REQUIRE(last);
   CHECK_FALSE(last->truncated);
   CHECK_FALSE(parse_list_v2("<Error/>"));
+}
+
+TEST_CASE("BatchExists requests escape keys and results must answer the keys in order",
+          "[sdk][xml]") {
+  const std::vector<std::string> keys{"a@1/b", "x & <y>", "a@1/b"};
+  const std::string body = render_exists_request(keys);
+  CHECK(body ==
+        "<?xml version=\"1.0\"?><Exists><Object><Key>a@1/b</Key></Object><Object><Key>x &amp; "
+        "&lt;y&gt;</Key></Object>"
+        "<Object><Key>a@1/b</Key></Object></Exists>");
+  const std::string ns = " xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"";
+  auto answer = [&](std::string objects) {
+    return "<?xml version=\"1.0\" encoding=\"UTF-8\"?><ExistsResult" + ns + ">" + objects +
+           "</ExistsResult>";
+  };
+  const std::string yes_a = "<Object><Key>a@1/b</Key><Exists>true</Exists><Size>3</Size></Object>";
+  const std::string no_x = "<Object><Key>x &amp; &lt;y&gt;</Key><Exists>false</Exists></Object>";
+  auto got = parse_exists_result(answer(yes_a + no_x + yes_a), keys);
+  REQUIRE(got);
+  CHECK(*got == std::vector<bool>{true, false, true});
+  CHECK_FALSE(parse_exists_result(answer(yes_a + no_x), keys));                  // one missing
+  CHECK_FALSE(parse_exists_result(answer(no_x + yes_a + yes_a), keys));          // out of order
+  CHECK_FALSE(parse_exists_result(answer(yes_a + no_x + yes_a + yes_a), keys));  // extra
+  CHECK_FALSE(parse_exists_result("<ListBucketResult/>", keys));
+  CHECK_FALSE(parse_exists_result(
+      answer(yes_a + "<Object><Key>x &amp; &lt;y&gt;</Key><Exists>maybe</Exists></Object>" + yes_a),
+      keys));
 }
