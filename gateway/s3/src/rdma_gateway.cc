@@ -49,6 +49,7 @@ boost::system::result<std::shared_ptr<rdma_gateway>, std::string> rdma_gateway::
   vc.listen_address = settings.listen_address;
   vc.port = settings.port;
   vc.ack_timeout = settings.ack_timeout;
+  vc.retry_count = settings.retry_count;
   auto net = rdma::verbs_transport::create(vc, *sessions, io->get_executor());
   if (!net) return "RDMA transport: " + net.error().message();
   rdma::staging_pool_config pc;

@@ -205,6 +205,7 @@ boost::system::result<std::unique_ptr<s3_handler>, std::string> make_s3_handler(
     rs.listen_address = config.rdma_listen->host;
     rs.port = config.rdma_listen->port;
     rs.ack_timeout = static_cast<std::uint8_t>(config.rdma_ack_timeout);
+    rs.retry_count = static_cast<std::uint8_t>(config.rdma_retry_count);
     rs.staging_chunks = config.rdma_staging_chunks;
     rs.session_ttl = std::chrono::seconds(config.rdma_session_ttl_seconds);
     auto gw = rdma_gateway::start(rs);

@@ -189,15 +189,18 @@ TEST_CASE("RDMA is off unless rdma_listen names an address and a port") {
   REQUIRE(off.has_value());
   CHECK_FALSE(off->rdma_listen);
   CHECK(off->rdma_ack_timeout == 18);
+  CHECK(off->rdma_retry_count == 7);
   CHECK(off->rdma_staging_chunks == 64);
 
   fake_env env{{{"KVGATE_RDMA_LISTEN", "192.0.2.1:7471"}, {"KVGATE_RDMA_ACK_TIMEOUT", "14"}}};
-  auto on = resolve({}, env, toml_layer("rdma_staging_chunks = 8\n"));
+  auto on = resolve(flag_layer({{"rdma_retry_count", {"3"}}}), env,
+                    toml_layer("rdma_staging_chunks = 8\n"));
   REQUIRE(on.has_value());
   REQUIRE(on->rdma_listen);
   CHECK(on->rdma_listen->host == "192.0.2.1");
   CHECK(on->rdma_listen->port == 7471);
   CHECK(on->rdma_ack_timeout == 14);
+  CHECK(on->rdma_retry_count == 3);
   CHECK(on->rdma_staging_chunks == 8);
 }
 
@@ -206,6 +209,7 @@ TEST_CASE("a malformed or out-of-range RDMA setting names its key") {
        std::vector<std::pair<std::string, std::string>>{{"rdma_listen", "192.0.2.1"},
                                                         {"rdma_listen", "192.0.2.1:0"},
                                                         {"rdma_ack_timeout", "32"},
+                                                        {"rdma_retry_count", "8"},
                                                         {"rdma_staging_chunks", "0"}}) {
     auto c = resolve(flag_layer({{key, {value}}}), {}, {});
     INFO(key << " = " << value);

@@ -70,6 +70,7 @@ struct server_config {
   // idle TTL of sessions.
   std::optional<listen_address> rdma_listen;
   std::uint32_t rdma_ack_timeout = 18;
+  std::uint32_t rdma_retry_count = 7;  // RC transport retries after an ACK timeout (0-7)
   std::uint32_t rdma_staging_chunks = 64;
   std::uint32_t rdma_session_ttl_seconds = 600;
   std::uint64_t body_drain_limit_bytes = 1024 * 1024;

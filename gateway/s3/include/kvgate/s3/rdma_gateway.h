@@ -27,6 +27,7 @@ struct rdma_settings {
   std::string listen_address;  // numeric address of the RDMA netdev
   std::uint16_t port = 7471;
   std::uint8_t ack_timeout = 18;          // 4.096 us * 2^n; 18 suits soft-RoCE under emulation
+  std::uint8_t retry_count = 7;           // transport retries after an ACK timeout (0-7)
   std::size_t staging_chunks = 64;        // x 1 MiB, registered once
   std::chrono::seconds session_ttl{600};  // idle time before a session expires
 };
