@@ -14,6 +14,18 @@ std::string child_text(const pugi::xml_node& node, const char* name) {
   return node.child(name).text().as_string();
 }
 
+// The document without indentation.
+std::string save_raw(const pugi::xml_document& doc) {
+  struct string_writer : pugi::xml_writer {
+    std::string out;
+    void write(const void* data, size_t size) override {
+      out.append(static_cast<const char*>(data), size);
+    }
+  } writer;
+  doc.save(writer, "", pugi::format_raw);
+  return writer.out;
+}
+
 }  // namespace
 
 std::optional<s3_error_body> parse_error_body(std::string_view xml) {
@@ -49,28 +61,14 @@ std::string render_complete_upload(const std::vector<completed_part>& parts) {
     if (!p.checksum_crc32c.empty())
       part.append_child("ChecksumCRC32C").text().set(p.checksum_crc32c.c_str());
   }
-  struct string_writer : pugi::xml_writer {
-    std::string out;
-    void write(const void* data, size_t size) override {
-      out.append(static_cast<const char*>(data), size);
-    }
-  } writer;
-  doc.save(writer, "", pugi::format_raw);
-  return writer.out;
+  return save_raw(doc);
 }
 
 std::string render_exists_request(const std::vector<std::string>& keys) {
   pugi::xml_document doc;
   auto root = doc.append_child("Exists");
   for (const auto& k : keys) root.append_child("Object").append_child("Key").text().set(k.c_str());
-  struct string_writer : pugi::xml_writer {
-    std::string out;
-    void write(const void* data, size_t size) override {
-      out.append(static_cast<const char*>(data), size);
-    }
-  } writer;
-  doc.save(writer, "", pugi::format_raw);
-  return writer.out;
+  return save_raw(doc);
 }
 
 std::optional<std::vector<bool>> parse_exists_result(std::string_view xml,
