@@ -138,6 +138,11 @@ asio::awaitable<result<std::vector<bool>>> client::impl::async_exists_batch(
   // kvgate's BatchExists, up to 1000 keys a request; other S3 servers answer
   // it as an unknown request, and then (and from then on) parallel HEADs.
   constexpr std::size_t kBatch = 1000;
+  // Keys S3 cannot hold are the caller's mistake: refused here, so a 400 from
+  // the server below can only mean it does not know BatchExists.
+  for (const auto& k : keys)
+    if (k.empty() || k.size() > 1024)
+      co_return make_error(sdk_errc::invalid_argument, "keys must be 1 to 1024 bytes");
   std::vector<bool> found;
   found.reserve(keys.size());
   for (std::size_t at = 0; at < keys.size() && batch_exists_supported.load(); at += kBatch) {

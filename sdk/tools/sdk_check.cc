@@ -187,7 +187,15 @@ void run_all(sdk::client& c, const sdk::client_options& options, const std::stri
     check_ok(p, "put " + keys[i]);
   }
   keys.push_back("batch/missing");
+  // A key S3 cannot hold is refused locally, without a request, and does
+  // not make the client give up on BatchExists.
   const auto requests_before = c.stats().requests;
+  auto bad_batch = c.exists_batch(bucket, {"ok", ""});
+  ++ops;
+  ++expected_errors;
+  check(!bad_batch && bad_batch.error().code == sdk::sdk_errc::invalid_argument &&
+            c.stats().requests == requests_before,
+        "exists_batch with an empty key: invalid_argument, no request");
   auto batch = c.exists_batch(bucket, keys);
   ++ops;
   if (check_ok(batch, "exists_batch of 41 keys")) {
