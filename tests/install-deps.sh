@@ -18,6 +18,10 @@ test_packages=(
   python3 openssl curl procps
   python3-boto3 python3-awscrt awscli s3cmd rclone
   shellcheck
+  # The kvgate Python module (sdk/python) and its tests: pybind11 and the
+  # headers to build it, numpy and torch buffers to drive it. python3-torch
+  # is large: about 250 MB installed with libtorch1.13 and libtorch-test.
+  pybind11-dev python3-pybind11 python3-dev python3-numpy python3-torch
 )
 
 mode=${1:-build}
