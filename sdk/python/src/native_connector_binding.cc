@@ -24,6 +24,7 @@
 #include <stdexcept>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "bindings.h"
@@ -55,7 +56,7 @@ class py_native_connector {
       py::gil_scoped_release no_gil;
       id = connector_->submit_get(keys, std::move(spans));
     }
-    pinned_.emplace(id, std::move(held));
+    pin(id, std::move(held));
     return id;
   }
 
@@ -68,20 +69,30 @@ class py_native_connector {
       py::gil_scoped_release no_gil;
       id = connector_->submit_set(keys, std::move(spans));
     }
-    pinned_.emplace(id, std::move(held));
+    pin(id, std::move(held));
     return id;
   }
 
   std::uint64_t submit_exists(const std::vector<std::string>& keys) {
     if (keys.empty()) throw std::runtime_error("keys list is empty");
-    py::gil_scoped_release no_gil;
-    return connector_->submit_exists(keys);
+    std::uint64_t id;
+    {
+      py::gil_scoped_release no_gil;
+      id = connector_->submit_exists(keys);
+    }
+    pin(id, {});  // no buffers; keeps the early-drain bookkeeping uniform
+    return id;
   }
 
   std::uint64_t submit_delete(const std::vector<std::string>& keys) {
     if (keys.empty()) throw std::runtime_error("keys list is empty");
-    py::gil_scoped_release no_gil;
-    return connector_->submit_delete(keys);
+    std::uint64_t id;
+    {
+      py::gil_scoped_release no_gil;
+      id = connector_->submit_delete(keys);
+    }
+    pin(id, {});
+    return id;
   }
 
   py::list drain_completions() {
@@ -92,7 +103,9 @@ class py_native_connector {
     }
     py::list out;
     for (auto& c : done) {
-      pinned_.erase(c.future_id);
+      // Another thread may drain a batch before its submitter (which
+      // released the GIL to submit) has pinned the buffers: remember it.
+      if (pinned_.erase(c.future_id) == 0) drained_before_pinned_.insert(c.future_id);
       py::object per_key = py::none();
       if (c.has_per_key) {
         py::list bools;
@@ -111,6 +124,7 @@ class py_native_connector {
     }
     // The workers are gone: no buffer is in use any more.
     pinned_.clear();
+    drained_before_pinned_.clear();
   }
 
   py::dict stats() const {
@@ -137,8 +151,16 @@ class py_native_connector {
     return held;
   }
 
+  // Keeps a batch's buffers until its completion is drained (GIL held).
+  // Every submitted id passes here exactly once, after the submit.
+  void pin(std::uint64_t id, std::vector<held_bytes> held) {
+    if (drained_before_pinned_.erase(id) == 0) pinned_.emplace(id, std::move(held));
+  }
+
   std::unique_ptr<lmcache_connector> connector_;
-  std::unordered_map<std::uint64_t, std::vector<held_bytes>> pinned_;  // GIL-guarded
+  // Both guarded by the GIL.
+  std::unordered_map<std::uint64_t, std::vector<held_bytes>> pinned_;
+  std::unordered_set<std::uint64_t> drained_before_pinned_;
 };
 
 }  // namespace
