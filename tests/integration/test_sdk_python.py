@@ -258,6 +258,9 @@ class PythonSdk(unittest.TestCase):
         self.assertEqual(s["rdma_ops"], 0)
         self.assertTrue(s["transport"].startswith("tcp"))
         self.assertEqual(self.client.credentials_source, "explicit")
+        with kvgate.Client(self.gw.url, access_key=s3_gateway.ROOT_ACCESS_KEY,
+                           secret_key=s3_gateway.ROOT_SECRET_KEY) as positional:
+            self.assertTrue(positional.exists(BUCKET, "np/f16") in (True, False))
 
 
 class PythonSdkOverHttps(unittest.TestCase):

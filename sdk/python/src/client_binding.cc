@@ -219,14 +219,22 @@ io_threads, pool_size, parallelism, part_size, multipart_threshold,
 parallel_get_threshold, rdma ('auto'|'on'|'off'), min_rdma_bytes.
 Buffers are bytes-like objects (numpy arrays, bytearray, memoryview...) or
 CPU torch tensors, used in place. Errors raise kvgate.Error.)doc")
-      .def(py::init([](const py::kwargs& kwargs) {
-        auto options = client_options_from(kwargs);
-        sdk::result<std::unique_ptr<sdk::client>> made = [&] {
-          py::gil_scoped_release no_gil;
-          return sdk::client::create(std::move(options));
-        }();
-        return py_client(std::shared_ptr<sdk::client>(value_or_raise(std::move(made))));
-      }))
+      .def(py::init([](const py::object& endpoint, const py::kwargs& kwargs) {
+             py::dict settings(kwargs);
+             if (!endpoint.is_none()) {
+               if (settings.contains("endpoint")) {
+                 throw py::type_error("kvgate: endpoint given twice");
+               }
+               settings["endpoint"] = endpoint;
+             }
+             auto options = client_options_from(settings);
+             sdk::result<std::unique_ptr<sdk::client>> made = [&] {
+               py::gil_scoped_release no_gil;
+               return sdk::client::create(std::move(options));
+             }();
+             return py_client(std::shared_ptr<sdk::client>(value_or_raise(std::move(made))));
+           }),
+           py::arg("endpoint") = py::none())
       .def("close", &py_client::close, "Waits for operations in flight and drops the client.")
       .def("__enter__", [](py_client& self) -> py_client& { return self; })
       .def("__exit__", [](py_client& self, const py::args&) { self.close(); })
