@@ -31,6 +31,7 @@ constexpr char kUploadRecord = 'U';
 constexpr char kIntentRecord = 'I';
 constexpr char kHealRecord = 'H';
 constexpr char kPartRecord = 'P';
+constexpr char kSettingRecord = 'S';
 constexpr std::string_view kCompleteMarker = "Mcomplete";
 
 std::error_code index_error(const rocksdb::Status& s) {
@@ -551,6 +552,37 @@ result<std::uint64_t> object_index::heal_queue_size() {
   for (it->Seek(prefix); it->Valid() && starts_with(it->key(), prefix); it->Next()) ++n;
   if (!it->status().ok()) return index_error(it->status());
   return n;
+}
+
+result<std::optional<std::string>> object_index::get_setting(std::string_view name) {
+  std::string key(1, kSettingRecord);
+  key.append(name);
+  std::string value;
+  const rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), key, &value);
+  if (s.IsNotFound()) return std::optional<std::string>();
+  if (!s.ok()) return index_error(s);
+  return std::optional<std::string>(std::move(value));
+}
+
+result<void> object_index::put_setting(std::string_view name,
+                                       std::optional<std::string_view> value) {
+  std::string key(1, kSettingRecord);
+  key.append(name);
+  rocksdb::WriteBatch batch;
+  if (value)
+    batch.Put(key, rocksdb::Slice(value->data(), value->size()));
+  else
+    batch.Delete(key);
+  return write(batch, true);
+}
+
+result<void> object_index::delete_settings(std::string_view prefix) {
+  std::string begin(1, kSettingRecord);
+  begin.append(prefix);
+  std::string end = prefix_successor(begin);
+  rocksdb::WriteBatch batch;
+  batch.DeleteRange(begin, end);
+  return write(batch, true);
 }
 
 }  // namespace kvgate::erasure

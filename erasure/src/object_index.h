@@ -110,6 +110,14 @@ class object_index {
       std::size_t max);
   [[nodiscard]] result<std::uint64_t> heal_queue_size();
 
+  // Named settings (store::get_setting/put_setting): `S<name>` records, kept
+  // by clear_objects() and reindex. An empty optional deletes.
+  [[nodiscard]] result<std::optional<std::string>> get_setting(std::string_view name);
+  [[nodiscard]] result<void> put_setting(std::string_view name,
+                                         std::optional<std::string_view> value);
+  // Deletes every setting whose name starts with `prefix`.
+  [[nodiscard]] result<void> delete_settings(std::string_view prefix);
+
  private:
   explicit object_index(std::unique_ptr<rocksdb::DB> db);
   [[nodiscard]] result<void> write(rocksdb::WriteBatch& batch, bool sync);

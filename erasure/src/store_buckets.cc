@@ -61,6 +61,7 @@ result<void> store_impl::delete_bucket(std::string_view name) {
     if (auto r = dk.rename(layout::bucket_dir(name), layout::trash_dir(op)); !r) return r;
     return dk.sync_dir(layout::kBucketsDir);
   });
+  if (auto r = index_->delete_settings(bucket_setting_prefix(name)); !r) return r;
   return index_->delete_bucket(name);
 }
 

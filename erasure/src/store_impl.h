@@ -97,6 +97,8 @@ class store_impl final : public store {
   capacity_config capacity() override;
   capacity_report capacity_usage() override;
   result<std::uint64_t> evict_now() override;
+  result<std::optional<std::string>> get_setting(std::string_view name) override;
+  result<void> put_setting(std::string_view name, std::optional<std::string_view> value) override;
 
   // Internal API for writers and readers.
   disk_set& disks() noexcept { return *set_; }

@@ -275,6 +275,18 @@ class store {
   // until every scope is at its low watermark or nothing more can go.
   // Returns the objects evicted.
   [[nodiscard]] virtual result<std::uint64_t> evict_now() = 0;
+
+  // Small named settings the gateway keeps with the data (run-time capacity
+  // changes, bucket lifecycle configurations): opaque values in the index,
+  // synced before put_setting() returns, kept across restarts and reindex.
+  // delete_bucket() removes the settings named "bucket/<name>/...". An empty
+  // optional value deletes the setting.
+  [[nodiscard]] virtual result<std::optional<std::string>> get_setting(std::string_view name) = 0;
+  [[nodiscard]] virtual result<void> put_setting(std::string_view name,
+                                                 std::optional<std::string_view> value) = 0;
 };
+
+// The setting-name prefix delete_bucket() clears: "bucket/<name>/".
+std::string bucket_setting_prefix(std::string_view bucket);
 
 }  // namespace kvgate::erasure
