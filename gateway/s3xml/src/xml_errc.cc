@@ -33,6 +33,26 @@ class xml_category_impl final : public std::error_category {
         return "the request lists too many entries";
       case xml_errc::part_number_range:
         return "Part number must be an integer between 1 and 10000, inclusive";
+      case xml_errc::lifecycle_bad_status:
+        return "Status must be Enabled or Disabled";
+      case xml_errc::lifecycle_conflict:
+        return "a lifecycle rule has conflicting elements (Filter and Prefix, or Days and Date)";
+      case xml_errc::lifecycle_invalid_days:
+        return "'Days' for Expiration action must be a positive integer";
+      case xml_errc::lifecycle_invalid_abort_days:
+        return "'DaysAfterInitiation' for AbortIncompleteMultipartUpload action must be a "
+               "positive integer";
+      case xml_errc::lifecycle_invalid_date:
+        return "'Date' must be an ISO 8601 date at midnight GMT";
+      case xml_errc::lifecycle_id_too_long:
+        return "ID length should not exceed allowed limit of 255";
+      case xml_errc::lifecycle_duplicate_id:
+        return "Rule ID must be unique. Found same ID for more than one rule";
+      case xml_errc::lifecycle_no_action:
+        return "At least one action needs to be specified in a rule";
+      case xml_errc::lifecycle_unsupported:
+        return "kvgate lifecycle rules support Expiration and AbortIncompleteMultipartUpload "
+               "with prefix filters only";
     }
     return "unknown s3 xml error";
   }
@@ -54,7 +74,19 @@ protocol::s3_error to_s3_error(const std::error_code& ec) noexcept {
     case xml_errc::body_too_large:
       return s3_error::max_message_length_exceeded;
     case xml_errc::part_number_range:
+    case xml_errc::lifecycle_invalid_days:
+    case xml_errc::lifecycle_invalid_abort_days:
+    case xml_errc::lifecycle_invalid_date:
+    case xml_errc::lifecycle_id_too_long:
+    case xml_errc::lifecycle_duplicate_id:
       return s3_error::invalid_argument;
+    case xml_errc::lifecycle_no_action:
+      return s3_error::invalid_request;
+    case xml_errc::lifecycle_unsupported:
+      return s3_error::not_implemented;
+    case xml_errc::lifecycle_bad_status:
+    case xml_errc::lifecycle_conflict:
+      return s3_error::malformed_xml;
     case xml_errc::not_well_formed:
     case xml_errc::wrong_root:
     case xml_errc::missing_element:

@@ -1,5 +1,5 @@
 // Why an S3 request body (CompleteMultipartUpload, Delete,
-// CreateBucketConfiguration) was rejected, and the S3 error to answer with.
+// CreateBucketConfiguration, LifecycleConfiguration) was rejected, and the S3 error to answer with.
 //
 // Parsers in request_documents.h return result<T> whose error is an
 // xml_errc in xml_category() ("kvgate.s3xml"); the category's message() names
@@ -28,6 +28,16 @@ enum class xml_errc {
   no_entries,         // no Part / no Object
   too_many_entries,   // more Parts or Objects than the operation allows
   part_number_range,  // PartNumber outside 1..10000
+  // Lifecycle configuration (lifecycle_documents.h), with AWS's errors:
+  lifecycle_bad_status,          // Status not Enabled/Disabled (MalformedXML)
+  lifecycle_conflict,            // Filter with Prefix, Days with Date (MalformedXML)
+  lifecycle_invalid_days,        // Expiration Days not a positive integer (InvalidArgument)
+  lifecycle_invalid_abort_days,  // DaysAfterInitiation not positive (InvalidArgument)
+  lifecycle_invalid_date,        // Date not ISO 8601 at midnight UTC (InvalidArgument)
+  lifecycle_id_too_long,         // ID above 255 characters (InvalidArgument)
+  lifecycle_duplicate_id,        // two rules with one ID (InvalidArgument)
+  lifecycle_no_action,           // a rule without an action (InvalidRequest)
+  lifecycle_unsupported,         // Tag/And/size filters, Transition (NotImplemented)
 };
 
 const std::error_category& xml_category() noexcept;
