@@ -13,6 +13,8 @@
 #include <limits>
 #include <sstream>
 
+#include "cache_config_parse.h"
+
 namespace kvgate::gateway {
 namespace {
 
@@ -87,6 +89,24 @@ constexpr std::array kOptions{
                   "off | stdout | stderr | FILE"},
     config_option{"access_log_format", "KVGATE_ACCESS_LOG_FORMAT", "--access-log-format",
                   option_kind::string, "text", "text | json"},
+    config_option{"cache_max_bytes", "KVGATE_CACHE_MAX_BYTES", "--cache-max-bytes",
+                  option_kind::bytes, "0 (unlimited)",
+                  "node capacity in logical object bytes, e.g. 500GiB; LRU objects are evicted"},
+    config_option{"cache_max_objects", "KVGATE_CACHE_MAX_OBJECTS", "--cache-max-objects",
+                  option_kind::unsigned_integer, "0 (unlimited)", "node limit on stored objects"},
+    config_option{"cache_high_watermark", "KVGATE_CACHE_HIGH_WATERMARK", "--cache-high-watermark",
+                  option_kind::string, "0.90", "usage fraction of a limit that starts eviction"},
+    config_option{"cache_low_watermark", "KVGATE_CACHE_LOW_WATERMARK", "--cache-low-watermark",
+                  option_kind::string, "0.80", "usage fraction eviction brings a scope down to"},
+    config_option{"lifecycle_interval_seconds", "KVGATE_LIFECYCLE_INTERVAL_SECONDS",
+                  "--lifecycle-interval-seconds", option_kind::unsigned_integer, "60",
+                  "time between passes of the lifecycle/TTL worker"},
+    config_option{"lifecycle_batch", "KVGATE_LIFECYCLE_BATCH", "--lifecycle-batch",
+                  option_kind::unsigned_integer, "1000",
+                  "objects and uploads the lifecycle worker examines per pass"},
+    config_option{"lifecycle_day_seconds", "KVGATE_LIFECYCLE_DAY_SECONDS", "",
+                  option_kind::unsigned_integer, "86400",
+                  "TEST ONLY: length of a lifecycle day (Days, DaysAfterInitiation)"},
 };
 
 std::string_view trim(std::string_view s) {
@@ -227,6 +247,10 @@ config_result<config_layer> layer_from_toml(std::string_view text, std::string_v
   config_layer layer;
   for (const auto& [k, node] : parsed) {
     std::string_view key = k.str();
+    if (key == kBucketTablesKey) {
+      if (auto r = add_bucket_tables(node, origin, layer); !r) return r.error();
+      continue;
+    }
     const config_option* o = find_config_option(key);
     if (o == nullptr || key == "config") {
       return config_error{std::string(key),
@@ -238,6 +262,8 @@ config_result<config_layer> layer_from_toml(std::string_view text, std::string_v
         v.values.push_back(*s);
       } else if (auto i = n.value<std::int64_t>(); i && n.is_integer()) {
         v.values.push_back(std::to_string(*i));
+      } else if (auto f = n.value<double>(); f && n.is_floating_point()) {
+        v.values.push_back(fmt::format("{}", *f));  // cache_*_watermark = 0.9
       } else {
         return false;
       }
@@ -434,6 +460,7 @@ config_result<server_config> resolve_config(const config_layer& flags, const con
       return invalid(*v, "access_log_format", fmt::format("\"{}\" is not text or json", *r));
     }
   }
+  if (auto r = resolve_cache_config(get, file, c.cache); !r) return r.error();
   return c;
 }
 

@@ -26,6 +26,8 @@
 #include <system_error>
 #include <vector>
 
+#include "kvgate/gateway/cache_config.h"
+
 namespace kvgate::gateway {
 
 // A HOST:PORT pair as written by the operator. Port 0 asks the kernel for an
@@ -79,6 +81,8 @@ struct server_config {
   std::string log_level = "info";
   std::string access_log = "stderr";  // off | stdout | stderr | file path
   access_log_style access_log_format = access_log_style::text;
+  // Cache tier: capacity, quotas, TTLs, lifecycle pacing (cache_config.h).
+  cache_config cache;
 };
 
 enum class option_kind { string, string_list, unsigned_integer, milliseconds, bytes };
