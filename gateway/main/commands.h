@@ -19,5 +19,8 @@ void add_heal_command(CLI::App& app);
 void add_scrub_command(CLI::App& app);
 void add_verify_command(CLI::App& app);
 void add_reindex_command(CLI::App& app);
+// Cache tier: usage, limits, quotas, TTLs, offline or against a running
+// server's admin API (capacity_command.cc).
+void add_capacity_command(CLI::App& app);
 
 }  // namespace kvgate::cli

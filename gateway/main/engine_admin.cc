@@ -26,8 +26,9 @@ void admin_fail(std::string_view verb, std::string_view message, int code) {
   throw CLI::RuntimeError(code);
 }
 
-std::unique_ptr<erasure::store> open_store_or_fail(const admin_target& target,
-                                                   std::string_view verb) {
+std::unique_ptr<erasure::store> open_store_or_fail(
+    const admin_target& target, std::string_view verb,
+    const std::function<void(erasure::store_options&)>& adjust) {
   // Engine log lines go to stderr: stdout carries the verb's result (--json).
   spdlog::set_default_logger(std::make_shared<spdlog::logger>(
       "kvgate", std::make_shared<spdlog::sinks::stderr_sink_mt>()));
@@ -42,6 +43,7 @@ std::unique_ptr<erasure::store> open_store_or_fail(const admin_target& target,
   erasure::store_options options;
   for (const auto& d : config->data_dirs) options.disk_paths.push_back(d);
   options.background_heal = false;
+  if (adjust) adjust(options);
   auto store = erasure::store::open(std::move(options));
   if (!store) {
     std::string hint;

@@ -9,6 +9,7 @@
 
 #include <CLI/CLI.hpp>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -28,8 +29,10 @@ struct admin_target {
 void add_target_options(CLI::App& cmd, admin_target& target);
 
 // Opens the store for an admin verb; prints why and throws CLI::RuntimeError on failure.
-std::unique_ptr<erasure::store> open_store_or_fail(const admin_target& target,
-                                                   std::string_view verb);
+// `adjust` may change the options before the store opens (e.g. no background eviction).
+std::unique_ptr<erasure::store> open_store_or_fail(
+    const admin_target& target, std::string_view verb,
+    const std::function<void(erasure::store_options&)>& adjust = {});
 
 [[noreturn]] void admin_fail(std::string_view verb, std::string_view message, int code = 2);
 

@@ -34,6 +34,8 @@ constexpr std::array kTable = std::to_array<s3_error_info>({
     {expired_token, 400, "ExpiredToken", "The provided token has expired."},
     {incomplete_body, 400, "IncompleteBody",
      "You did not provide the number of bytes specified by the Content-Length HTTP header."},
+    {insufficient_storage, 507, "InsufficientStorage",
+     "The node does not have enough storage left for this object, even after evicting."},
     {internal_error, 500, "InternalError", "We encountered an internal error. Please try again."},
     {invalid_access_key_id, 403, "InvalidAccessKeyId",
      "The AWS Access Key Id you provided does not exist in our records."},

@@ -210,6 +210,10 @@ asio::awaitable<void> async_create_multipart_upload(op_context& op) {
 
   const std::string bucket = op.req.bucket;
   const std::string key = op.req.key;
+  // A no-evict bucket at its quota, or a full node, refuses the upload now
+  // rather than after its parts (memory only, docs/cache.md).
+  if (auto admitted = op.store().check_write(bucket, key, 0); !admitted)
+    co_return co_await op.async_fail(admitted.error());
   auto created = co_await op.async_storage([&] {
     return op.store().create_upload(bucket, key, std::move(attrs), algorithm_name, type);
   });

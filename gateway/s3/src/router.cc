@@ -15,7 +15,6 @@ constexpr std::string_view kUnsupportedSubresources[] = {"acl",
                                                          "encryption",
                                                          "intelligent-tiering",
                                                          "inventory",
-                                                         "lifecycle",
                                                          "logging",
                                                          "metrics",
                                                          "notification",
@@ -51,6 +50,12 @@ operation route_service(std::string_view m) noexcept {
 }
 
 operation route_bucket(std::string_view m, const protocol::query_params* q) noexcept {
+  if (has(q, "lifecycle")) {
+    if (m == "GET") return operation::get_bucket_lifecycle;
+    if (m == "PUT") return operation::put_bucket_lifecycle;
+    if (m == "DELETE") return operation::delete_bucket_lifecycle;
+    return operation::method_not_allowed;
+  }
   if (m == "GET") {
     if (has(q, "location")) return operation::get_bucket_location;
     if (has(q, "uploads")) return operation::list_multipart_uploads;
@@ -70,6 +75,7 @@ operation route_bucket(std::string_view m, const protocol::query_params* q) noex
 
 operation route_object(std::string_view m, const protocol::query_params* q,
                        bool copy_source) noexcept {
+  if (has(q, "lifecycle")) return operation::not_implemented;  // a bucket sub-resource only
   const bool upload_id = has(q, "uploadId");
   if (m == "GET") {
     if (upload_id) return operation::list_parts;
@@ -122,6 +128,7 @@ access required_access(operation op) noexcept {
     case operation::list_parts:
     case operation::get_object_tagging:
     case operation::batch_exists:
+    case operation::get_bucket_lifecycle:
       return access::read;
     case operation::create_bucket:
     case operation::delete_bucket:
@@ -134,6 +141,8 @@ access required_access(operation op) noexcept {
     case operation::upload_part_copy:
     case operation::complete_multipart_upload:
     case operation::abort_multipart_upload:
+    case operation::put_bucket_lifecycle:
+    case operation::delete_bucket_lifecycle:
       return access::write;
   }
   return access::write;
@@ -189,6 +198,12 @@ std::string_view operation_name(operation op) noexcept {
       return "ListParts";
     case operation::get_object_tagging:
       return "GetObjectTagging";
+    case operation::get_bucket_lifecycle:
+      return "GetBucketLifecycleConfiguration";
+    case operation::put_bucket_lifecycle:
+      return "PutBucketLifecycleConfiguration";
+    case operation::delete_bucket_lifecycle:
+      return "DeleteBucketLifecycle";
   }
   return "Unknown";
 }

@@ -11,6 +11,7 @@
 #include "kvgate/protocol/uri.h"
 #include "kvgate/s3/addressing.h"
 #include "kvgate/s3/authenticator.h"
+#include "cache_operations.h"
 #include "operations.h"
 #include "transfer_operations.h"
 
@@ -64,6 +65,12 @@ asio::awaitable<void> dispatch(op_context& op) {
       return async_list_parts(op);
     case operation::get_object_tagging:
       return async_get_object_tagging(op);
+    case operation::get_bucket_lifecycle:
+      return async_get_bucket_lifecycle(op);
+    case operation::put_bucket_lifecycle:
+      return async_put_bucket_lifecycle(op);
+    case operation::delete_bucket_lifecycle:
+      return async_delete_bucket_lifecycle(op);
     case operation::method_not_allowed:
       return op.async_fail(s3_error::method_not_allowed);
     default:
@@ -150,6 +157,10 @@ asio::awaitable<void> s3_handler::async_handle(gateway::request_context& ctx) {
     co_await async_rdma_endpoint(op);
     co_return;
   }
+  if (req.bucket == ".kvgate" && !req.virtual_hosted) {
+    co_await async_admin_endpoint(op);
+    co_return;
+  }
   op.op = route(route_input{req.method, !req.bucket.empty(), !req.key.empty(), &req.query,
                             header.find("x-amz-copy-source") != header.end()});
 
@@ -196,6 +207,16 @@ boost::system::result<std::unique_ptr<s3_handler>, std::string> make_s3_handler(
   if (!store) return "cannot open the store: " + store.error().message();
   auto svc = std::make_shared<s3_service>();
   svc->store = std::shared_ptr<erasure::store>(std::move(*store));
+  // Cache tier: the kept policy overlaid with the configuration, then the
+  // lifecycle/TTL worker (cache_policy.h, lifecycle_worker.h).
+  svc->cache_policy = std::make_shared<cache_policy_keeper>(svc->store);
+  if (auto policy = install_startup_policy(*svc->cache_policy, config.cache); !policy)
+    return "invalid cache settings: " + policy.error();
+  lifecycle_options lifecycle;
+  lifecycle.interval = config.cache.lifecycle_interval;
+  lifecycle.batch = config.cache.lifecycle_batch;
+  lifecycle.day_seconds = config.cache.lifecycle_day_seconds;
+  svc->lifecycle = std::make_shared<lifecycle_worker>(svc->store, std::move(lifecycle));
   svc->blocking_pool = &blocking_pool;
   svc->users = std::move(*users);
   svc->domains = config.domains;

@@ -2,6 +2,7 @@
 
 #include <cerrno>
 
+#include "kvgate/erasure/capacity.h"
 #include "kvgate/erasure/result.h"
 #include "kvgate/gateway/errc.h"
 
@@ -70,6 +71,7 @@ s3_error s3_error_for(const std::error_code& ec) noexcept {
     }
     return s3_error::internal_error;
   }
+  if (ec.category() == erasure::capacity_category()) return s3_error::insufficient_storage;
   if (ec.category() == gateway::gateway_category()) {
     switch (static_cast<gateway::errc>(ec.value())) {
       case gateway::errc::body_incomplete:

@@ -36,6 +36,11 @@ TEST_CASE("service, bucket and object requests route to their operations", "[s3]
   CHECK(route_of("DELETE", true, true, "") == operation::delete_object);
   CHECK(route_of("GET", true, true, "tagging") == operation::get_object_tagging);
   CHECK(route_of("GET", true, true, "tagging&versionId=null") == operation::get_object_tagging);
+  CHECK(route_of("GET", true, false, "lifecycle") == operation::get_bucket_lifecycle);
+  CHECK(route_of("PUT", true, false, "lifecycle") == operation::put_bucket_lifecycle);
+  CHECK(route_of("DELETE", true, false, "lifecycle") == operation::delete_bucket_lifecycle);
+  CHECK(route_of("POST", true, false, "lifecycle") == operation::method_not_allowed);
+  CHECK(route_of("PUT", true, true, "lifecycle") == operation::not_implemented);
 }
 
 TEST_CASE("multipart sub-resources route to the multipart operations", "[s3][router]") {

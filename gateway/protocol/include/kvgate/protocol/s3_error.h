@@ -29,6 +29,7 @@ enum class s3_error {
   entity_too_small,
   expired_token,
   incomplete_body,
+  insufficient_storage,  // kvgate: node capacity cannot be met by eviction (507)
   internal_error,
   invalid_access_key_id,
   invalid_argument,

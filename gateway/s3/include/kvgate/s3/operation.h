@@ -36,6 +36,9 @@ enum class operation {
   abort_multipart_upload,     // DELETE ?uploadId
   list_parts,                 // GET ?uploadId
   get_object_tagging,         // GET /bucket/key?tagging (always an empty TagSet)
+  get_bucket_lifecycle,       // GET /bucket?lifecycle
+  put_bucket_lifecycle,       // PUT /bucket?lifecycle
+  delete_bucket_lifecycle,    // DELETE /bucket?lifecycle
 };
 
 std::string_view operation_name(operation op) noexcept;

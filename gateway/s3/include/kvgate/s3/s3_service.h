@@ -15,6 +15,8 @@
 #include "kvgate/erasure/store.h"
 #include "kvgate/gateway/config.h"
 #include "kvgate/protocol/signing_key_cache.h"
+#include "kvgate/s3/cache_policy.h"
+#include "kvgate/s3/lifecycle_worker.h"
 #include "kvgate/s3/rdma_gateway.h"
 #include "kvgate/s3/user_directory.h"
 
@@ -32,6 +34,10 @@ struct s3_service {
   mutable protocol::signing_key_cache key_cache;
   // The RDMA fast path; null when disabled or unavailable on this host.
   std::shared_ptr<rdma_gateway> rdma;
+  // Cache tier: the kept capacity policy (admin API) and the lifecycle/TTL
+  // worker (its counters are in the admin report); null in bare test setups.
+  std::shared_ptr<cache_policy_keeper> cache_policy;
+  std::shared_ptr<lifecycle_worker> lifecycle;
   // Injected clock for authentication (tests); empty = system clock.
   std::function<std::chrono::sys_seconds()> now;
 
