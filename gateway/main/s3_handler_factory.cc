@@ -3,6 +3,7 @@
 #include "s3_handler_factory.h"
 
 #include "kvgate/s3/s3_handler.h"
+#include "s3_metrics.h"
 
 namespace kvgate::cli {
 
@@ -12,6 +13,13 @@ boost::system::result<s3_frontend, std::string> make_s3_frontend(
   auto handler = s3::make_s3_handler(config, root, blocking_pool);
   if (!handler) return handler.error();
   s3_frontend f;
+  const s3::s3_handler* s3_handler = handler->get();
+  f.register_metrics = [s3_handler](gateway::metrics::registry& r) {
+    register_s3_metrics(r, s3_handler->service());
+  };
+  f.reload_users = [s3_handler](const gateway::credentials& r, const std::filesystem::path& file) {
+    return s3_handler->reload_users(r, file);
+  };
   f.handler = std::move(*handler);
   f.hooks.render_error = gateway::default_render_error;
   f.hooks.ready = [] { return true; };

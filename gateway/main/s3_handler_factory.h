@@ -5,11 +5,14 @@
 
 #include <boost/asio/thread_pool.hpp>
 #include <boost/system/result.hpp>
+#include <filesystem>
+#include <functional>
 #include <memory>
 #include <string>
 
 #include "kvgate/gateway/config.h"
 #include "kvgate/gateway/dev_credentials.h"
+#include "kvgate/gateway/metrics.h"
 #include "kvgate/gateway/request_handler.h"
 #include "kvgate/gateway/server_hooks.h"
 
@@ -18,6 +21,12 @@ namespace kvgate::cli {
 struct s3_frontend {
   std::unique_ptr<gateway::request_handler> handler;
   gateway::server_hooks hooks;  // error renderer and readiness probe
+  // Registers the store, cache and RDMA collectors on the server's /metrics.
+  std::function<void(gateway::metrics::registry&)> register_metrics;
+  // SIGHUP: loads the credentials file again; the users in force stay on an error.
+  std::function<boost::system::result<void, std::string>(const gateway::credentials& root,
+                                                         const std::filesystem::path& file)>
+      reload_users;
 };
 
 // `blocking_pool` is where storage calls run (async_run_blocking). `root` holds

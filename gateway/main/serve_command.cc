@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <iostream>
 #include <map>
+#include <optional>
 #include <thread>
 
 #include "commands.h"
@@ -32,15 +33,49 @@ struct serve_options {
   throw CLI::RuntimeError(2);
 }
 
+// SIGHUP (docs/operations.md): re-reads the configuration (same flags, the
+// file again) and applies what can change at run time: the log level and the
+// users (credentials file, root keys unless they are development ones). Any
+// error keeps everything as it was and says why.
+template <class Load>
+void reload_settings(const Load& load, const s3_frontend& frontend,
+                     const std::optional<gw::credentials>& dev_root) {
+  auto fresh = load();
+  if (!fresh) {
+    spdlog::error("SIGHUP: configuration invalid, keeping the running settings: {}",
+                  fresh.error().message);
+    return;
+  }
+  if (!dev_root && fresh->dev_credentials) {
+    spdlog::error(
+        "SIGHUP: the configuration no longer sets root credentials, keeping the running "
+        "settings");
+    return;
+  }
+  const gw::credentials root =
+      dev_root ? *dev_root : gw::credentials{fresh->access_key, fresh->secret_key};
+  if (auto r = frontend.reload_users(root, fresh->credentials_file); !r) {
+    spdlog::error("SIGHUP: users not reloaded, keeping the running ones: {}", r.error());
+    return;
+  }
+  spdlog::default_logger()->set_level(spdlog::level::from_str(fresh->log_level));
+  spdlog::info("SIGHUP: users{} and log level ({}) reloaded",
+               fresh->credentials_file.empty() ? "" : " from " + fresh->credentials_file.string(),
+               fresh->log_level);
+}
+
 void run_serve(const serve_options& opts) {
   gw::config_layer flags;
   for (const auto& [key, opt] : opts.options) {
     if (opt->count() == 0) continue;
     flags.emplace(key, gw::config_value{opts.values.at(key), std::string(opt->get_name())});
   }
-  auto config = gw::load_config(
-      flags, [](const char* name) { return std::getenv(name); },
-      std::max(1u, std::thread::hardware_concurrency()));
+  auto load = [flags] {
+    return gw::load_config(
+        flags, [](const char* name) { return std::getenv(name); },
+        std::max(1u, std::thread::hardware_concurrency()));
+  };
+  auto config = load();
   if (!config) fail(config.error().message);
 
   auto level = spdlog::level::from_str(config->log_level);
@@ -68,6 +103,10 @@ void run_serve(const serve_options& opts) {
   if (!server) fail(server.error());
   auto frontend = make_s3_frontend(*config, root, (*server)->blocking_pool());
   if (!frontend) fail(frontend.error());
+  frontend->register_metrics((*server)->metrics());
+  frontend->hooks.reload = [&load, &frontend, root, dev = config->dev_credentials] {
+    reload_settings(load, *frontend, dev ? std::optional(root) : std::nullopt);
+  };
 
   (*server)->run(*frontend->handler, frontend->hooks, [&] {
     for (const auto& url : (*server)->urls()) std::cout << "kvgate ready on " << url << "\n";

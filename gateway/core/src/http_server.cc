@@ -38,7 +38,9 @@ struct http_server::state {
         ioc(static_cast<int>(c.io_threads)),
         control(asio::make_strand(ioc)),
         pool(c.blocking_threads),
-        signals(control, SIGTERM, SIGINT, SIGHUP) {}
+        signals(control, SIGTERM, SIGINT, SIGHUP) {
+    env.blocking = &pool;
+  }
 
   session_env env;
   asio::io_context ioc;
@@ -80,12 +82,15 @@ struct http_server::state {
       auto [ec, sig] = co_await signals.async_wait(kTuple);
       if (ec) co_return;
       if (sig == SIGHUP) {
-        if (!tls) continue;
-        if (auto r = tls->reload(); r) {
-          spdlog::info("SIGHUP: TLS certificate and key reloaded");
-        } else {
-          spdlog::error("SIGHUP: TLS reload failed, keeping the old certificate: {}", r.error());
+        if (tls) {
+          if (auto r = tls->reload(); r) {
+            spdlog::info("SIGHUP: TLS certificate and key reloaded");
+          } else {
+            spdlog::error("SIGHUP: TLS reload failed, keeping the old certificate: {}", r.error());
+          }
         }
+        // Credentials and log level: file reads, so on the blocking pool.
+        if (env.hooks.reload) asio::post(pool, env.hooks.reload);
         continue;
       }
       spdlog::info("received signal {}, shutting down", sig);
@@ -157,12 +162,17 @@ std::vector<std::string> http_server::urls() const {
   return state_->urls;
 }
 
+metrics::registry& http_server::metrics() noexcept {
+  return state_->env.metrics;
+}
+
 void http_server::run(request_handler& handler, server_hooks hooks,
                       const std::function<void()>& on_listening) {
   auto& s = *state_;
   s.env.handler = &handler;
   if (hooks.render_error) s.env.hooks.render_error = std::move(hooks.render_error);
   if (hooks.ready) s.env.hooks.ready = std::move(hooks.ready);
+  if (hooks.reload) s.env.hooks.reload = std::move(hooks.reload);
   for (auto& a : s.plain) {
     asio::co_spawn(s.control, async_accept_loop(s.ioc, a, s.env, nullptr), asio::detached);
   }

@@ -287,11 +287,14 @@ class http_session final : public session_control,
 
   asio::awaitable<void> async_run() {
     const auto id = env_.registry.add(this->weak_from_this());
+    env_.stats.connections_total.inc();
+    env_.stats.connections.inc();
     try {
       co_await async_serve();
     } catch (const std::exception& e) {
       spdlog::error("connection from {}: {}", remote_string(), e.what());
     }
+    env_.stats.connections.dec();
     env_.registry.remove(id);
     co_await async_close();
   }
@@ -423,6 +426,8 @@ class http_session final : public session_control,
     const std::string_view target = req.target();
     const std::string_view path = target.substr(0, target.find('?'));
     const bool is_get = req.method() == http::verb::get || req.method() == http::verb::head;
+    const bool is_probe =
+        is_get && (path == "/health/live" || path == "/health/ready" || path == "/metrics");
     bool failed = false;
     try {
       if (is_get && (path == "/health/live" || path == "/health/ready")) {
@@ -431,9 +436,19 @@ class http_session final : public session_control,
             {"status", path == "/health/live" ? "live" : (ok ? "ready" : "not ready")}};
         co_await async_respond(ctx, ok ? http::status::ok : http::status::service_unavailable,
                                "application/json", j.dump());
+      } else if (is_get && path == "/metrics") {
+        // Collectors read disk usage and the index: off the network thread.
+        std::string text = co_await async_run_blocking(
+            *env_.blocking, [&metrics = env_.metrics] { return metrics.render(); });
+        co_await async_respond(ctx, http::status::ok, metrics::kContentType, std::move(text));
       } else if (overloaded_) {
         co_await async_respond_error(ctx, transport_error::slow_down);
       } else if (auto ticket = env_.inflight.try_acquire()) {
+        env_.stats.in_flight.inc();
+        struct in_flight_guard {
+          metrics::gauge& g;
+          ~in_flight_guard() { g.dec(); }
+        } guard{env_.stats.in_flight};
         co_await env_.handler->async_handle(ctx);
       } else {
         co_await async_respond_error(ctx, transport_error::slow_down);
@@ -457,6 +472,11 @@ class http_session final : public session_control,
       }
     }
     if (!close_ && !body_done()) co_await async_drain(ctx.continue_pending());
+    if (!is_probe) {
+      env_.stats.record_request(ctx.operation(), ctx.status(),
+                                std::chrono::steady_clock::now() - started, is_tls(),
+                                ctx.bytes_in(), ctx.bytes_out());
+    }
     if (env_.log.enabled()) {
       env_.log.write({remote_string(), req.method_string(), target, ctx.status(), ctx.bytes_in(),
                       ctx.bytes_out(),
@@ -529,6 +549,8 @@ class http_session final : public session_control,
     res.prepare_payload();
     lowest().expires_after(env_.config.body_stall_timeout);
     auto [ec, n] = co_await http::async_write(stream_, res, kTuple);
+    env_.stats.record_request({}, res.result_int(), std::chrono::steady_clock::duration::zero(),
+                              is_tls(), 0, 0);
     if (env_.log.enabled()) {
       env_.log.write({remote_string(), "-", "-", res.result_int(), 0, ec ? 0 : n,
                       std::chrono::microseconds(0), id, is_tls()});

@@ -12,6 +12,7 @@
 #include "kvgate/gateway/request_handler.h"
 #include "kvgate/gateway/request_id.h"
 #include "kvgate/gateway/server_hooks.h"
+#include "server_metrics.h"
 #include "session_registry.h"
 
 namespace kvgate::gateway {
@@ -24,11 +25,12 @@ struct session_env {
         // this many at once; past that the socket is closed at once.
         overload_connections(std::max<std::uint32_t>(16, c.max_connections / 8)),
         inflight(c.max_inflight_requests),
-        log(c.access_log, c.access_log_format) {}
+        log(c.access_log, c.access_log_format),
+        stats(metrics) {}
 
   const server_config config;
   // Set by http_server::run() before the first connection is accepted.
-  server_hooks hooks{default_render_error, nullptr};
+  server_hooks hooks{default_render_error, nullptr, nullptr};
   request_handler* handler = nullptr;
   request_id_generator ids;
   admission_counter connections;
@@ -37,6 +39,10 @@ struct session_env {
   access_log log;
   std::atomic<bool> stopping{false};
   session_registry registry;
+  metrics::registry metrics;
+  server_metrics stats;
+  // Where GET /metrics renders (collectors may block). Set by the server.
+  asio::thread_pool* blocking = nullptr;
 };
 
 }  // namespace kvgate::gateway

@@ -29,6 +29,7 @@ asio::awaitable<rdma_download_outcome> async_download_rdma(op_context& op,
     out.posted_any = true;
   }
   out.moved = co_await transfer.async_finish();
+  if (out.moved) op.service.rdma_stats.bytes_sent.fetch_add(*out.moved, std::memory_order_relaxed);
   co_return out;
 }
 

@@ -55,6 +55,7 @@ void set_decline_headers(http::fields& h, rdma::decline_reason reason) {
 }
 
 asio::awaitable<void> async_send_rdma_decline(op_context& op, rdma::decline_reason reason) {
+  op.service.rdma_stats.decline(reason);
   http::fields h;
   set_decline_headers(h, reason);
   const bool busy = reason == rdma::decline_reason::busy;
@@ -63,6 +64,7 @@ asio::awaitable<void> async_send_rdma_decline(op_context& op, rdma::decline_reas
 }
 
 asio::awaitable<void> async_send_rdma_failure(op_context& op) {
+  op.service.rdma_stats.decline(rdma::decline_reason::transport_error);
   http::fields h;
   set_decline_headers(h, rdma::decline_reason::transport_error);
   co_await op.async_fail(s3_error::rdma_transfer_failed, {}, std::move(h));

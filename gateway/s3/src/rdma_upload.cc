@@ -53,6 +53,7 @@ asio::awaitable<std::optional<upload_failure>> async_upload_rdma(op_context& op,
   if (!moved || *moved != digests.bytes()) {
     co_return upload_failure{s3_failure{s3_error::rdma_transfer_failed, {}}, false};
   }
+  op.service.rdma_stats.bytes_received.fetch_add(*moved, std::memory_order_relaxed);
   co_return std::nullopt;
 }
 

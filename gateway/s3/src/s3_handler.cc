@@ -138,7 +138,17 @@ asio::awaitable<void> s3_handler::async_handle(gateway::request_context& ctx) {
   req.key = std::move(addr->key);
   req.virtual_hosted = addr->virtual_hosted;
 
-  auto auth = authenticate(header, req, svc.users, svc.current_time(), &svc.key_cache);
+  const bool rdma_endpoint = req.bucket == ".rdma" && !req.virtual_hosted;
+  const operation routed =
+      rdma_endpoint
+          ? operation::not_implemented
+          : route(route_input{req.method, !req.bucket.empty(), !req.key.empty(), &req.query,
+                              header.find("x-amz-copy-source") != header.end()});
+  ctx.set_operation(rdma_endpoint ? std::string_view("RdmaEndpoint") : operation_name(routed));
+
+  // This request keeps the users it was authenticated with (SIGHUP reloads).
+  const auto users = svc.users.current();
+  auto auth = authenticate(header, req, *users, svc.current_time(), &svc.key_cache);
   if (!auth) {
     co_await async_send_error(ctx, auth.error().error, auth.error().message, req.resource());
     co_return;
@@ -153,7 +163,7 @@ asio::awaitable<void> s3_handler::async_handle(gateway::request_context& ctx) {
     co_await op.async_fail(s3_error::key_too_long);
     co_return;
   }
-  if (req.bucket == ".rdma" && !req.virtual_hosted) {
+  if (rdma_endpoint) {
     co_await async_rdma_endpoint(op);
     co_return;
   }
@@ -161,8 +171,7 @@ asio::awaitable<void> s3_handler::async_handle(gateway::request_context& ctx) {
     co_await async_admin_endpoint(op);
     co_return;
   }
-  op.op = route(route_input{req.method, !req.bucket.empty(), !req.key.empty(), &req.query,
-                            header.find("x-amz-copy-source") != header.end()});
+  op.op = routed;
 
   const access need = required_access(op.op);
   if (op.op == operation::create_bucket) {
@@ -196,6 +205,14 @@ asio::awaitable<void> s3_handler::async_handle(gateway::request_context& ctx) {
   co_await dispatch(op);
 }
 
+boost::system::result<void, std::string> s3_handler::reload_users(
+    const gateway::credentials& root, const std::filesystem::path& credentials_file) const {
+  auto users = user_directory::load(root, credentials_file);
+  if (!users) return users.error();
+  service_->users.replace(std::move(*users));
+  return {};
+}
+
 boost::system::result<std::unique_ptr<s3_handler>, std::string> make_s3_handler(
     const gateway::server_config& config, const gateway::credentials& root,
     boost::asio::thread_pool& blocking_pool) {
@@ -218,7 +235,7 @@ boost::system::result<std::unique_ptr<s3_handler>, std::string> make_s3_handler(
   lifecycle.day_seconds = config.cache.lifecycle_day_seconds;
   svc->lifecycle = std::make_shared<lifecycle_worker>(svc->store, std::move(lifecycle));
   svc->blocking_pool = &blocking_pool;
-  svc->users = std::move(*users);
+  svc->users.replace(std::move(*users));
   svc->domains = config.domains;
   svc->body_buffer_bytes = config.body_buffer_bytes;
   if (config.rdma_listen) {

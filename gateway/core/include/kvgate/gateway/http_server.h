@@ -4,7 +4,9 @@
 // and port 0 resolves to a real port); run() then serves on io_threads
 // threads until SIGTERM/SIGINT (or stop()), drains in-flight requests up to
 // shutdown_timeout and returns. SIGHUP reloads the TLS certificate and key
-// for new connections.
+// for new connections, then runs server_hooks::reload. GET /metrics renders
+// metrics() (Prometheus text), GET /health/live and /health/ready answer
+// probes; all three are unauthenticated and served before the handler.
 //
 // Lifetime: the server owns the io_context, the blocking thread pool and all
 // sessions; the handler and hooks must outlive run(). Thread-safety: stop()
@@ -17,6 +19,7 @@
 #include <vector>
 
 #include "kvgate/gateway/config.h"
+#include "kvgate/gateway/metrics.h"
 #include "kvgate/gateway/request_handler.h"
 #include "kvgate/gateway/server_hooks.h"
 
@@ -36,6 +39,9 @@ class http_server {
   // The URLs actually bound ("http://127.0.0.1:9000", "https://..."), in
   // configuration order.
   std::vector<std::string> urls() const;
+  // The registry behind GET /metrics. Register families and collectors before
+  // run(); they must outlive the server.
+  metrics::registry& metrics() noexcept;
 
   // Serves until a shutdown signal or stop(); returns after the drain.
   // `hooks` customise the core's own answers (errors, readiness).

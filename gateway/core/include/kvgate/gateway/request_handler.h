@@ -50,6 +50,10 @@ class request_context {
   std::string_view request_id() const noexcept { return request_id_; }
   const asio::ip::tcp::endpoint& remote() const noexcept { return remote_; }
   bool tls() const noexcept { return tls_; }
+  // The operation name the handler recognised ("GetObject", ...), counted by
+  // operation in /metrics. `name` must outlive the request (a string literal).
+  void set_operation(std::string_view name) noexcept { operation_ = name; }
+  std::string_view operation() const noexcept { return operation_; }
 
   // Declared Content-Length; empty for chunked bodies.
   virtual std::optional<std::uint64_t> content_length() const = 0;
@@ -89,6 +93,7 @@ class request_context {
   std::string request_id_;
   asio::ip::tcp::endpoint remote_;
   bool tls_;
+  std::string_view operation_;
 };
 
 // Implemented by the S3 layer. One instance serves all connections

@@ -33,6 +33,10 @@ struct server_hooks {
   std::function<error_response(transport_error, std::string_view request_id)> render_error;
   // /health/ready answers 200 when this returns true, 503 otherwise.
   std::function<bool()> ready;
+  // Called on SIGHUP (after the TLS certificate reload), on the blocking
+  // pool: re-reads what can change at run time (credentials, log level). It
+  // must keep the old state when the new one is invalid, and log why.
+  std::function<void()> reload;
 };
 
 // The S3 code and HTTP status used by the default renderer.

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <boost/system/result.hpp>
+#include <filesystem>
 #include <memory>
 #include <string>
 
@@ -19,6 +20,10 @@ class s3_handler final : public gateway::request_handler {
   explicit s3_handler(std::shared_ptr<const s3_service> service) : service_(std::move(service)) {}
   gateway::asio::awaitable<void> async_handle(gateway::request_context& ctx) override;
   const s3_service& service() const noexcept { return *service_; }
+  // Loads the credentials file again (SIGHUP) and swaps it in for new
+  // requests; on an error the users in force stay and the error is returned.
+  [[nodiscard]] boost::system::result<void, std::string> reload_users(
+      const gateway::credentials& root, const std::filesystem::path& credentials_file) const;
 
  private:
   std::shared_ptr<const s3_service> service_;

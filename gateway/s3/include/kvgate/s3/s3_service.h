@@ -17,6 +17,8 @@
 #include "kvgate/protocol/signing_key_cache.h"
 #include "kvgate/s3/cache_policy.h"
 #include "kvgate/s3/lifecycle_worker.h"
+#include "kvgate/s3/live_users.h"
+#include "kvgate/s3/rdma_counters.h"
 #include "kvgate/s3/rdma_gateway.h"
 #include "kvgate/s3/user_directory.h"
 
@@ -28,12 +30,14 @@ inline constexpr std::uint64_t kMaxSinglePutBytes = 5ull << 30;
 struct s3_service {
   std::shared_ptr<erasure::store> store;
   boost::asio::thread_pool* blocking_pool = nullptr;
-  user_directory users;
+  // Replaced by a SIGHUP reload (s3_handler::reload_users).
+  mutable live_users users;
   std::vector<std::string> domains;         // virtual-hosted base domains
   std::size_t body_buffer_bytes = 1 << 20;  // per-request body / GET buffer
   mutable protocol::signing_key_cache key_cache;
   // The RDMA fast path; null when disabled or unavailable on this host.
   std::shared_ptr<rdma_gateway> rdma;
+  mutable rdma_counters rdma_stats;
   // Cache tier: the kept capacity policy (admin API) and the lifecycle/TTL
   // worker (its counters are in the admin report); null in bare test setups.
   std::shared_ptr<cache_policy_keeper> cache_policy;

@@ -1,0 +1,133 @@
+#include "s3_metrics.h"
+
+#include <spdlog/spdlog.h>
+
+#include <string>
+
+#include "kvgate/erasure/capacity.h"
+#include "kvgate/rdma/reply.h"
+
+namespace kvgate::cli {
+namespace {
+
+namespace m = gateway::metrics;
+using sample = m::scrape_writer::sample;
+
+double as_double(std::uint64_t v) {
+  return static_cast<double>(v);
+}
+
+// Disks are named by their index in the erasure set, never by path.
+void collect_store(m::scrape_writer& w, erasure::store& store) {
+  auto info = store.info();
+  if (!info) {
+    spdlog::warn("metrics: store info unavailable: {}", info.error().message());
+    return;
+  }
+  std::vector<sample> online, state, total, free_bytes;
+  for (const auto& d : info->disks) {
+    const std::string disk = std::to_string(d.set_index);
+    online.push_back({{{"disk", disk}}, d.online ? 1.0 : 0.0});
+    for (const char* s : {"ok", "healing", "offline"}) {
+      state.push_back({{{"disk", disk}, {"state", s}}, d.state == s ? 1.0 : 0.0});
+    }
+    total.push_back({{{"disk", disk}}, as_double(d.total_bytes)});
+    free_bytes.push_back({{{"disk", disk}}, as_double(d.free_bytes)});
+  }
+  w.add("kvgate_disk_online", "1 when the disk of this erasure-set index is online.",
+        m::metric_type::gauge, std::move(online));
+  w.add("kvgate_disk_state",
+        "Disk state by erasure-set index: 1 for the current state (ok, healing, offline).",
+        m::metric_type::gauge, std::move(state));
+  w.add("kvgate_disk_size_bytes", "File system size of the disk (0 while offline).",
+        m::metric_type::gauge, std::move(total));
+  w.add("kvgate_disk_free_bytes", "Free bytes on the disk's file system (0 while offline).",
+        m::metric_type::gauge, std::move(free_bytes));
+  w.add("kvgate_erasure_data_shards", "Data shards per stripe (k).", m::metric_type::gauge,
+        {{{}, static_cast<double>(info->k)}});
+  w.add("kvgate_erasure_parity_shards", "Parity shards per stripe (m).", m::metric_type::gauge,
+        {{{}, static_cast<double>(info->m)}});
+  w.add("kvgate_erasure_degraded_reads_total",
+        "Reads that rebuilt data from parity because a shard was missing or corrupt.",
+        m::metric_type::counter, {{{}, as_double(info->degraded_reads)}});
+  w.add("kvgate_erasure_healed_objects_total",
+        "Objects repaired by heal (queue, replaced disks, verify with repair).",
+        m::metric_type::counter, {{{}, as_double(info->healed_objects)}});
+  w.add("kvgate_erasure_heal_queue_depth", "Objects waiting in the persistent heal queue.",
+        m::metric_type::gauge, {{{}, as_double(info->heal_queue)}});
+  w.add("kvgate_buckets", "Buckets.", m::metric_type::gauge, {{{}, as_double(info->buckets)}});
+}
+
+void collect_cache(m::scrape_writer& w, erasure::store& store) {
+  const erasure::capacity_report r = store.capacity_usage();
+  w.add("kvgate_cache_objects", "Committed objects.", m::metric_type::gauge,
+        {{{}, as_double(r.node.objects)}});
+  w.add("kvgate_cache_used_bytes", "Logical bytes of committed objects (what clients stored).",
+        m::metric_type::gauge, {{{}, as_double(r.node.logical_bytes)}});
+  w.add("kvgate_cache_stored_bytes", "Bytes of shard files on the disks (data and parity).",
+        m::metric_type::gauge, {{{}, as_double(r.node.stored_bytes)}});
+  w.add("kvgate_cache_reserved_bytes", "Bytes admitted for writes that have not committed yet.",
+        m::metric_type::gauge, {{{}, as_double(r.node.reserved_bytes)}});
+  w.add("kvgate_cache_limit_bytes", "Node capacity limit in logical bytes (0 = unlimited).",
+        m::metric_type::gauge, {{{}, as_double(r.max_bytes)}});
+  w.add("kvgate_cache_limit_objects", "Node limit in objects (0 = unlimited).",
+        m::metric_type::gauge, {{{}, as_double(r.max_objects)}});
+  w.add("kvgate_cache_high_watermark_ratio", "Fraction of a limit at which the evictor starts.",
+        m::metric_type::gauge, {{{}, r.high_watermark}});
+  std::vector<sample> objects, bytes;
+  for (std::size_t i = 0; i < erasure::kEvictionReasons; ++i) {
+    const std::string reason(erasure::to_string(static_cast<erasure::eviction_reason>(i)));
+    objects.push_back({{{"reason", reason}}, as_double(r.evicted[i].objects)});
+    bytes.push_back({{{"reason", reason}}, as_double(r.evicted[i].bytes)});
+  }
+  w.add("kvgate_cache_evictions_total", "Objects evicted, by the limit that needed room.",
+        m::metric_type::counter, std::move(objects));
+  w.add("kvgate_cache_evicted_bytes_total", "Logical bytes evicted, by the limit that needed room.",
+        m::metric_type::counter, std::move(bytes));
+  w.add("kvgate_cache_inline_evictions_total",
+        "Evictions a write had to wait for (the background evictor fell behind).",
+        m::metric_type::counter, {{{}, as_double(r.inline_evictions)}});
+  w.add("kvgate_cache_refused_writes_total",
+        "Writes refused: quota (no-evict bucket quota) or capacity (507, nothing evictable).",
+        m::metric_type::counter,
+        {{{{"reason", "quota"}}, as_double(r.refused_quota)},
+         {{{"reason", "capacity"}}, as_double(r.refused_capacity)}});
+}
+
+void collect_rdma(m::scrape_writer& w, const s3::s3_service& svc) {
+  w.add("kvgate_rdma_enabled", "1 when the RDMA fast path is listening.", m::metric_type::gauge,
+        {{{}, svc.rdma ? 1.0 : 0.0}});
+  w.add("kvgate_rdma_sessions", "Open RDMA sessions.", m::metric_type::gauge,
+        {{{}, svc.rdma ? as_double(svc.rdma->sessions().size()) : 0.0}});
+  std::vector<sample> declines;
+  for (auto reason : rdma::kAllDeclineReasons) {
+    declines.push_back({{{"reason", std::string(rdma::to_string(reason))}},
+                        as_double(svc.rdma_stats.declines[static_cast<std::size_t>(reason)].load(
+                            std::memory_order_relaxed))});
+  }
+  w.add("kvgate_rdma_declines_total",
+        "RDMA requests answered with a decline (the client falls back to TCP), by reason.",
+        m::metric_type::counter, std::move(declines));
+}
+
+}  // namespace
+
+void register_s3_metrics(m::registry& registry, const s3::s3_service& service) {
+  // RDMA bytes join the core's byte counters as transport="rdma".
+  registry.add_counter("kvgate_received_bytes_total", "", {"transport"})
+      .add_callback({{"transport", "rdma"}}, [&service] {
+        return as_double(service.rdma_stats.bytes_received.load(std::memory_order_relaxed));
+      });
+  registry.add_counter("kvgate_sent_bytes_total", "", {"transport"})
+      .add_callback({{"transport", "rdma"}}, [&service] {
+        return as_double(service.rdma_stats.bytes_sent.load(std::memory_order_relaxed));
+      });
+  auto store = service.store;
+  registry.add_collector([store, &service](m::scrape_writer& w) {
+    collect_store(w, *store);
+    collect_cache(w, *store);
+    collect_rdma(w, service);
+  });
+}
+
+}  // namespace kvgate::cli
