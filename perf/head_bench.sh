@@ -16,18 +16,22 @@
 # population with an fdatasync per PUT on this VM's disk would take most of
 # an hour. KVGATE_HEAD_BENCH_DIR overrides the location (e.g. /var/tmp).
 #
-# Usage: perf/head_bench.sh [--objects N] [--heads N] [--no-build]
+# Usage: perf/head_bench.sh [--objects N] [--heads N] [--disks N] [--no-build]
+#   --disks (default 6): data directories. HEAD is answered by the index alone,
+#   so 1 disk measures the same path with a sixth of the files: 1 million
+#   objects on 6 tmpfs disks would need ~30 GB (a page per manifest), on 1 ~5 GB.
 # Environment: KVGATE_PERF_BUILD (default <repo>/build-perf).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${KVGATE_PERF_BUILD:-$ROOT/build-perf}
 OUT=$BUILD/head-bench
-OBJECTS=100000 HEADS=20000 DO_BUILD=1
+OBJECTS=100000 HEADS=20000 DISKS=6 DO_BUILD=1
 while (($#)); do
   case $1 in
     --objects) OBJECTS=$2; shift 2 ;;
     --heads) HEADS=$2; shift 2 ;;
+    --disks) DISKS=$2; shift 2 ;;
     --no-build) DO_BUILD=0; shift ;;
     *) echo "unknown argument: $1" >&2; exit 2 ;;
   esac
@@ -65,7 +69,7 @@ trap 'exit 130' INT TERM
 export KVGATE_ACCESS_KEY="bench$(head -c 8 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 export KVGATE_SECRET_KEY="$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 DATA_ARGS=()
-for i in 1 2 3 4 5 6; do DATA_ARGS+=(--data "$WORK/disk$i"); done
+for ((i = 1; i <= DISKS; i++)); do DATA_ARGS+=(--data "$WORK/disk$i"); done
 
 KVGATE_PORT=""
 start_kvgate() {
@@ -96,16 +100,23 @@ load() {
 start_kvgate
 load "create bucket" --op create-bucket --max-requests 1
 log "populating $OBJECTS objects of 16 bytes (16 connections) under $WORK"
+# In rounds of at most CHUNK keys (the load tool runs at most 600 s), keys
+# k<round>-<i>; HEADs address round 0's keys (the oldest in the index).
+CHUNK=$((OBJECTS < 250000 ? OBJECTS : 250000))
 start_s=$SECONDS
-load "populate" --op put --size 16 --prefix k- --objects "$OBJECTS" --connections 16 \
-  --max-requests "$OBJECTS" --seconds 600
+for ((done_objects = 0, round = 0; done_objects < OBJECTS; round++)); do
+  n=$((OBJECTS - done_objects < CHUNK ? OBJECTS - done_objects : CHUNK))
+  load "populate $round" --op put --size 16 --prefix "k$round-" --objects "$n" --connections 16 \
+    --max-requests "$n" --seconds 600
+  done_objects=$((done_objects + n))
+done
 populate_s=$((SECONDS - start_s))
 du_kib=$(du -sk "$WORK" | cut -f1)
 
 measure() {  # measure TAG
-  load "$1 present" --op head --prefix k- --objects "$OBJECTS" --shuffle \
+  load "$1 present" --op head --prefix k0- --objects "$CHUNK" --shuffle \
     --max-requests "$HEADS" --seconds 60
-  load "$1 absent" --op head --prefix absent- --objects "$OBJECTS" --shuffle \
+  load "$1 absent" --op head --prefix absent- --objects "$CHUNK" --shuffle \
     --expect-status 404 --max-requests "$HEADS" --seconds 60
 }
 measure "warm"
@@ -115,16 +126,17 @@ start_kvgate
 measure "after restart"
 stop_kvgate
 
-python3 - "$RESULTS" "$OBJECTS" "$populate_s" "$du_kib" "$rss_kib" "$(cut -d' ' -f1-3 /proc/loadavg)" <<'EOF'
+python3 - "$RESULTS" "$OBJECTS" "$populate_s" "$du_kib" "$rss_kib" "$(cut -d' ' -f1-3 /proc/loadavg)" "$DISKS" <<'EOF'
 import json, sys
 rows = {}
 for line in open(sys.argv[1]):
     r = json.loads(line)
     rows[r["label"]] = r["result"]
 objects, populate_s, du_kib, rss_kib = int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
-print(f"\nHEAD latency, {objects} objects indexed, 1 connection, keys in pseudo-random order")
+print(f"\nHEAD latency, {objects} objects indexed ({sys.argv[7]} data directories), 1 connection, "
+      "keys in pseudo-random order")
 print(f"(load average {sys.argv[6]} at the end: other work on the machine shows up in p99)")
-print(f"(populated in {populate_s} s, {rows['populate']['requests_per_s']:.0f} PUT/s; "
+print(f"(populated in {populate_s} s, {objects / max(populate_s, 1):.0f} PUT/s; "
       f"data dirs {du_kib / 1024:.0f} MiB; kvgate RSS {rss_kib / 1024:.0f} MiB after the warm runs)\n")
 print(f"| {'run':<28} | {'HEADs':>6} | {'p50 ms':>7} | {'p99 ms':>7} | {'max ms':>7} | verdict |")
 print(f"| {'-'*28} | {'-'*6}: | {'-'*7}: | {'-'*7}: | {'-'*7}: | ------- |")
