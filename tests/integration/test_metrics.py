@@ -280,6 +280,29 @@ class MetricsEndpoint(unittest.TestCase):
         for name in sorted(names):
             self.assertIsNotNone(family_of(name, m.types), f"dashboard uses unknown {name}")
 
+    def test_rdma_declines_are_counted_by_reason(self):
+        import http.client
+
+        from s3_signing import EMPTY_SHA256, sign_headers
+
+        port = self.srv.port
+        for _ in range(2):
+            headers, *_ = sign_headers("POST", "/.rdma/v1/sessions", [],
+                                       {"host": f"127.0.0.1:{port}", "content-length": "0"},
+                                       ACCESS, SECRET, EMPTY_SHA256)
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            conn.request("POST", "/.rdma/v1/sessions", headers=headers)
+            r = conn.getresponse()
+            r.read()
+            conn.close()
+            self.assertEqual(r.getheader("x-amz-rdma-reason"), "not-enabled")
+        m, _ = scrape(port)
+        self.assertEqual(m.get("kvgate_rdma_declines_total", reason="not-enabled"), 2)
+        self.assertEqual(m.get("kvgate_rdma_declines_total", reason="busy"), 0)
+        statuses = {ls["status"]: v for ls, v in m.series("kvgate_requests_total")
+                    if ls["operation"] == "RdmaEndpoint"}
+        self.assertEqual(sum(statuses.values()), 2)
+
     def test_metrics_and_health_need_no_credentials_and_accept_only_get(self):
         port = self.srv.port
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/health/ready", timeout=10) as r:
