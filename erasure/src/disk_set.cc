@@ -193,6 +193,17 @@ result<std::unique_ptr<disk_set>> disk_set::open(std::vector<std::shared_ptr<dis
         break;
       }
     }
+    // A new directory survives power loss once its parent is synced: without
+    // this, a crash soon after the first start could take .kvgate (and the
+    // index inside it) or buckets/ with it, and with them acknowledged buckets.
+    for (std::string_view parent : {layout::kSystemDir, std::string_view()}) {
+      if (!s->online) break;
+      if (auto r = s->d->sync_dir(parent); !r) {
+        s->online = false;
+        s->problem =
+            fmt::format("cannot sync {}: {}", parent.empty() ? "/" : parent, r.error().message());
+      }
+    }
   }
   set->pool_ =
       std::make_unique<boost::asio::thread_pool>(io_threads == 0 ? disks.size() : io_threads);

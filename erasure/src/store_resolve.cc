@@ -1,6 +1,8 @@
 // Truth from the disks: which version of a key the manifests on the disks make
 // current (docs/formats/erasure-layout.md, "Read resolution"), and repairing the
 // index to agree with it after a crash or a failed write.
+#include <spdlog/spdlog.h>
+
 #include <map>
 
 #include "geometry.h"
@@ -107,7 +109,11 @@ result<std::optional<index_object>> store_impl::repair_key(std::string_view buck
                                                            std::uint64_t intent) {
   auto previous = index_->get_object(bucket, key);
   if (!previous) return previous.error();
-  auto resolved = resolve(bucket, key);
+  // The version the index names is the last decision made for the key, so it
+  // stays a candidate even when a failed overwrite or delete left fewer than
+  // n - W + 1 of its manifests; a newer candidate still wins.
+  auto resolved =
+      resolve(bucket, key, *previous ? std::string_view((*previous)->info.data_id) : "");
   if (!resolved) return resolved.error();
   if (!*resolved) {
     if (auto r = index_->delete_object(bucket, key, intent); !r) return r.error();
@@ -115,11 +121,31 @@ result<std::optional<index_object>> store_impl::repair_key(std::string_view buck
     return std::optional<index_object>();
   }
   const resolved_object& r = **resolved;
-  index_object o{r.best.object, r.best.seq};
-  if (auto w = index_->put_object(o, intent); !w) return w.error();
-  ledger_put(o.info, *previous, o.info.mtime_ns);
   std::size_t full = 0;
   for (std::size_t d = 0; d < r.meta_ok.size(); ++d) full += (r.meta_ok[d] && r.data_present[d]);
+  // Make the decision durable before the intent goes. The disks may have
+  // chosen a failed write that reached few of them, or kept the index's
+  // version with copies taken away: left like that, the next failure could
+  // take it below the candidate rules and bring an older version back after
+  // this one was served. Written to every online disk, it is as safe as an
+  // acknowledged write. If that fails, the intent stays and start-up replays it.
+  std::uint64_t settled = intent;
+  if (full < set_->write_quorum()) {
+    std::vector<std::size_t> targets;
+    for (std::size_t d = 0; d < r.meta_ok.size(); ++d)
+      if (!(r.meta_ok[d] && r.data_present[d]) && set_->online(d)) targets.push_back(d);
+    auto rebuilt = rebuild_disks(r, targets);
+    if (rebuilt && full + targets.size() >= set_->write_quorum()) {
+      full += targets.size();
+    } else {
+      spdlog::warn("repair of {}/{} kept its intent: the chosen version is on {} disks ({})",
+                   bucket, key, full, rebuilt ? "too few online" : rebuilt.error().message());
+      settled = 0;
+    }
+  }
+  index_object o{r.best.object, r.best.seq};
+  if (auto w = index_->put_object(o, settled); !w) return w.error();
+  ledger_put(o.info, *previous, o.info.mtime_ns);
   if (full < set_->size()) queue_heal(bucket, key, "repair found missing copies");
   return std::optional<index_object>(std::move(o));
 }

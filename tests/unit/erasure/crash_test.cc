@@ -29,6 +29,7 @@
 //
 // The randomized schedule prints its seed; override with KVGATE_CRASH_SEED and
 // the iteration count with KVGATE_CRASH_ITERATIONS.
+#include <algorithm>
 #include <atomic>
 #include <cstdlib>
 #include <map>
@@ -91,12 +92,15 @@ er::crash_hook crash_hook_for(const std::shared_ptr<crash_plan>& plan, store_fix
 // Restart after a crash, then check the invariants for every key we model.
 void restart_and_check(store_fixture& f,
                        const std::map<std::string, std::vector<key_content>>& allowed,
-                       std::map<std::string, key_content>* observed, er::crash_hook hook = {}) {
+                       std::map<std::string, key_content>* observed, er::crash_hook hook = {},
+                       const std::map<std::string, std::string>* history = nullptr) {
   f.close();
   f.reopen(std::move(hook));
   kt::check_staging_and_trash_empty(f);
   std::set<std::string> present;
   for (const auto& [key, states] : allowed) {
+    INFO("history of " << key << ":\n"
+                       << (history != nullptr && history->contains(key) ? history->at(key) : ""));
     key_content seen = kt::expect_one_of(f, "bkt", key, states);
     if (seen) present.insert(key);
     if (observed) (*observed)[key] = std::move(seen);
@@ -312,6 +316,37 @@ TEST_CASE("a crash while heal rewrites a shard leaves the object readable and he
   }
 }
 
+TEST_CASE(
+    "a failed write the disks chose stays current: a later failure never revives the one it "
+    "replaced",
+    "[crash]") {
+  store_fixture f(crash_config());
+  REQUIRE(f.store().create_bucket("bkt", ""));
+  const std::string u = random_bytes(200 * 1024, 21), v = random_bytes(150 * 1024, 22),
+                    w = random_bytes(100 * 1024, 23);
+  REQUIRE(f.put("bkt", "key", u));
+  // V's data reaches every disk but its manifest only disks 0 and 1: the PUT
+  // fails, and repair picks V (the newest version with data on k disks and
+  // n - W + 1 manifests). ENOSPC keeps the disks online.
+  const auto fail_manifest_renames = [&f](int from_disk) {
+    for (std::size_t d = static_cast<std::size_t>(from_disk); d < f.faulty_disks().size(); ++d)
+      f.faulty_disks()[d]->add_fault(
+          {.op = er::disk_op::rename, .path_contains = ".meta", .error = ENOSPC});
+  };
+  fail_manifest_renames(2);
+  REQUIRE_FALSE(f.put("bkt", "key", v));
+  const key_content served = kt::expect_one_of(f, "bkt", "key", {u, v});
+  // W's manifest reaches only disk 0, taking one of V's copies if V was left
+  // on two disks; W itself is no candidate. Before repairs wrote their choice
+  // to every disk, this brought U back although V had been served.
+  fail_manifest_renames(1);
+  REQUIRE_FALSE(f.put("bkt", "key", w));
+  kt::expect_one_of(f, "bkt", "key", {served, w});
+  f.crash_all();
+  std::map<std::string, std::vector<key_content>> allowed{{"key", {served, w}}};
+  restart_and_check(f, allowed, nullptr);
+}
+
 namespace {
 
 std::uint64_t env_or(const char* name, std::uint64_t fallback) {
@@ -332,11 +367,18 @@ constexpr point_choice kPoints[] = {
     {"complete.after_parts_moved", true},
 };
 
-// One random fault rule on one random disk, or none.
-void add_random_fault(store_fixture& f, std::mt19937_64& rng) {
+// One random fault rule on one random disk, or none; returns what it added.
+std::string add_random_fault(store_fixture& f, std::mt19937_64& rng) {
   const int choice = static_cast<int>(rng() % 8);
-  auto& disk = *f.faulty_disks()[rng() % f.faulty_disks().size()];
+  const std::size_t disk_index = rng() % f.faulty_disks().size();
+  auto& disk = *f.faulty_disks()[disk_index];
   const int nth = 1 + static_cast<int>(rng() % 40);
+  constexpr const char* kNames[] = {"pwrite", "sync",          "rename",
+                                    "pread",  "create ENOSPC", "torn pwrite"};
+  std::string added = choice < 6
+                          ? std::string(kNames[choice]) + " fault on disk " +
+                                std::to_string(disk_index) + " at call " + std::to_string(nth)
+                          : "no fault";
   switch (choice) {
     case 0:
       disk.add_fault({.op = er::disk_op::pwrite, .nth = nth});
@@ -359,6 +401,7 @@ void add_random_fault(store_fixture& f, std::mt19937_64& rng) {
     default:
       break;  // no fault this time
   }
+  return added;
 }
 
 }  // namespace
@@ -376,12 +419,21 @@ TEST_CASE("randomized crashes, faults and operations never lose acknowledged dat
   auto plan = std::make_shared<crash_plan>();
   f.reopen(crash_hook_for(plan, f));
   std::uint64_t ops = 0, acked_ops = 0, crashes_fired = 0;
+  // Per key, what happened to it since the last three restarts: printed when
+  // a check of that key fails (threads make a seed alone not reproducible).
+  std::map<std::string, std::string> history;
   for (std::uint64_t it = 0; it < iterations; ++it) {
     INFO("iteration " << it);
     const point_choice& p = kPoints[rng() % std::size(kPoints)];
     const int hit = p.per_disk ? 1 + static_cast<int>(rng() % 6) : 1;
-    add_random_fault(f, rng);
+    const std::string fault = add_random_fault(f, rng);
     plan->arm(p.name, hit);
+    for (const auto& k : keys) {
+      std::string& h = history[k];
+      if (std::count(h.begin(), h.end(), '#') >= 3) h.erase(0, h.find('#', 1));
+      h += "# iteration " + std::to_string(it) + ": " + fault + "; crash at " + p.name + " hit " +
+           std::to_string(hit) + "\n";
+    }
     const int n_ops = 1 + static_cast<int>(rng() % 8);
     for (int i = 0; i < n_ops && !plan->fired; ++i) {
       const std::string& key = keys[rng() % keys.size()];
@@ -405,6 +457,13 @@ TEST_CASE("randomized crashes, faults and operations never lose acknowledged dat
         if (u) ok = kt::complete_one_part_upload(f, "bkt", key, u->upload_id).has_value();
       }
       ++ops;
+      static constexpr const char* kKinds[] = {
+          "put", "put", "put", "put", "put", "delete", "delete", "delete", "complete", "complete"};
+      history[key] += std::string("  ") + kKinds[kind] + " " + kt::describe(next) +
+                      (ok          ? " acknowledged"
+                       : attempted ? " failed"
+                                   : " not attempted") +
+                      (plan->fired ? " (crash fired)" : "") + "\n";
       if (ok) {
         ++acked_ops;
         allowed[key] = {next};
@@ -416,7 +475,9 @@ TEST_CASE("randomized crashes, faults and operations never lose acknowledged dat
     if (plan->fired) ++crashes_fired;
     f.crash_all();  // if no point fired: power loss right after the last call
     std::map<std::string, key_content> observed;
-    restart_and_check(f, allowed, &observed, crash_hook_for(plan, f));
+    restart_and_check(f, allowed, &observed, crash_hook_for(plan, f), &history);
+    for (const auto& [key, seen] : observed)
+      history[key] += "  restart: " + kt::describe(seen) + "\n";
     for (auto& [key, seen] : observed) allowed[key] = {seen};
     if (it % 5 == 4) {
       heal_and_check_full_redundancy(f, {keys.begin(), keys.end()}, true);

@@ -9,6 +9,7 @@
 
 #include <xxhash.h>
 
+#include <cstdio>
 #include <filesystem>
 #include <optional>
 #include <set>
@@ -24,7 +25,10 @@ using key_content = std::optional<std::string>;
 
 inline std::string describe(const key_content& c) {
   if (!c) return "<absent>";
-  return "<" + std::to_string(c->size()) + " bytes>";
+  char id[17];
+  std::snprintf(id, sizeof id, "%08llx",
+                static_cast<unsigned long long>(XXH3_64bits(c->data(), c->size()) >> 32));
+  return "<" + std::to_string(c->size()) + " bytes " + id + ">";
 }
 
 // Reads `key` (HEAD, full GET and, for objects over 2 bytes, a ranged GET) and
