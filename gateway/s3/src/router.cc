@@ -8,33 +8,16 @@ bool has(const protocol::query_params* q, std::string_view name) noexcept {
 }
 
 // Bucket sub-resources S3 defines that kvgate does not serve (501).
-constexpr std::string_view kUnsupportedSubresources[] = {"acl",
-                                                         "accelerate",
-                                                         "analytics",
-                                                         "cors",
-                                                         "encryption",
-                                                         "intelligent-tiering",
-                                                         "inventory",
-                                                         "logging",
-                                                         "metrics",
-                                                         "notification",
-                                                         "object-lock",
-                                                         "ownershipControls",
-                                                         "policy",
-                                                         "policyStatus",
-                                                         "publicAccessBlock",
-                                                         "replication",
-                                                         "requestPayment",
-                                                         "tagging",
-                                                         "versioning",
-                                                         "website",
-                                                         "legal-hold",
-                                                         "retention",
-                                                         "torrent",
-                                                         "restore",
-                                                         "select",
-                                                         "attributes",
-                                                         "session"};
+constexpr std::string_view kUnsupportedSubresources[] = {
+    "acl",          "accelerate",     "analytics",
+    "cors",         "encryption",     "intelligent-tiering",
+    "inventory",    "logging",        "metrics",
+    "notification", "object-lock",    "ownershipControls",
+    "policy",       "policyStatus",   "publicAccessBlock",
+    "replication",  "requestPayment", "tagging",
+    "versioning",   "website",        "legal-hold",
+    "retention",    "torrent",        "restore",
+    "select",       "attributes",     "session"};
 
 bool has_unsupported_subresource(const protocol::query_params* q) noexcept {
   if (q == nullptr) return false;

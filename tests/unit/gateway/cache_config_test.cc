@@ -50,7 +50,7 @@ TEST_CASE("durations and fractions") {
 
 TEST_CASE("cache settings are unset by default and read from every source") {
   auto none = resolve_config({}, {}, {}, 4);
-  REQUIRE(none);
+  REQUIRE(none.has_value());
   CHECK_FALSE(none->cache.max_bytes);
   CHECK_FALSE(none->cache.high_watermark);
   CHECK(none->cache.buckets.empty());
@@ -75,7 +75,7 @@ default_ttl = "7d"
 default_ttl = 3600
 )",
                         {{"cache_max_objects", config_value{{"42"}, "--cache-max-objects"}}});
-  REQUIRE(c);
+  REQUIRE(c.has_value());
   CHECK(c->cache.max_bytes == 500ull << 30);
   CHECK(c->cache.max_objects == 42u);  // the flag wins over the file
   CHECK(c->cache.high_watermark == 0.95);

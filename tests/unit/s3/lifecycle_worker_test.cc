@@ -33,7 +33,7 @@ struct fixture {
     o.capacity.background_eviction = false;
     o.clock_ns = [n = now] { return n->load(); };
     auto opened = er::store::open(std::move(o));
-    REQUIRE(opened);
+    REQUIRE(opened.has_value());
     store = std::move(*opened);
   }
 
@@ -41,9 +41,9 @@ struct fixture {
     er::put_options po;
     po.size = key.size();
     auto w = store->begin_put(bucket, key, po);
-    REQUIRE(w);
-    REQUIRE((*w)->write(std::as_bytes(std::span(key.data(), key.size()))));
-    REQUIRE((*w)->commit("\"e\"", {}, {}));
+    REQUIRE(w.has_value());
+    REQUIRE((*w)->write(std::as_bytes(std::span(key.data(), key.size()))).has_value());
+    REQUIRE((*w)->commit("\"e\"", {}, {}).has_value());
   }
 
   bool exists(const std::string& bucket, const std::string& key) {
@@ -83,13 +83,13 @@ constexpr std::string_view kRules =
 TEST_CASE("lifecycle rules expire objects and abort uploads on the injected clock",
           "[s3][lifecycle]") {
   fixture fx;
-  REQUIRE(fx.store->create_bucket("logs", "root"));
-  REQUIRE(fx.store->create_bucket("other", "root"));
+  REQUIRE(fx.store->create_bucket("logs", "root").has_value());
+  REQUIRE(fx.store->create_bucket("other", "root").has_value());
   for (const char* key : {"tmp/a", "tmp/b", "tmp/c", "keep/d", "root-e"}) fx.put("logs", key);
   fx.put("other", "tmp/a");  // no rules there
   auto upload = fx.store->create_upload("logs", "big", {}, "", "");
-  REQUIRE(upload);
-  REQUIRE(fx.store->put_setting(lifecycle_setting("logs"), kRules));
+  REQUIRE(upload.has_value());
+  REQUIRE(fx.store->put_setting(lifecycle_setting("logs"), kRules).has_value());
 
   lifecycle_worker worker(fx.store, fx.options(2));
   fx.now->store(1009 * kSecond);  // day 0.9: nothing yet
@@ -107,7 +107,7 @@ TEST_CASE("lifecycle rules expire objects and abort uploads on the injected cloc
   CHECK(fx.exists("logs", "keep/d"));  // disabled rule
   CHECK(fx.exists("logs", "root-e"));  // no matching rule
   CHECK(fx.exists("other", "tmp/a"));
-  CHECK(fx.store->get_upload("logs", "big", upload->upload_id));
+  CHECK(fx.store->get_upload("logs", "big", upload->upload_id).has_value());
   CHECK(worker.stats().expired_objects == 2u);
   CHECK(worker.stats().expired_bytes == 10u);
 
@@ -122,22 +122,22 @@ TEST_CASE("lifecycle rules expire objects and abort uploads on the injected cloc
 
 TEST_CASE("a bucket's default TTL expires objects after their last write", "[s3][lifecycle]") {
   fixture fx;
-  REQUIRE(fx.store->create_bucket("kv", "root"));
-  REQUIRE(fx.store->create_bucket("plain", "root"));
-  fx.put("kv", "seg-1");
+  REQUIRE(fx.store->create_bucket("kv-cache", "root").has_value());
+  REQUIRE(fx.store->create_bucket("plain", "root").has_value());
+  fx.put("kv-cache", "seg-1");
   fx.put("plain", "seg-1");
   cache_policy_keeper keeper(fx.store);
   cache_policy_change change;
-  change.buckets["kv"].default_ttl_seconds = 5;
-  REQUIRE(keeper.change(change));
+  change.buckets["kv-cache"].default_ttl_seconds = 5;
+  REQUIRE(keeper.change(change).has_value());
 
   lifecycle_worker worker(fx.store, fx.options(1000));
   fx.now->store(1004 * kSecond);
   CHECK(worker.run_pass());
-  CHECK(fx.exists("kv", "seg-1"));
+  CHECK(fx.exists("kv-cache", "seg-1"));
   fx.now->store(1005 * kSecond);
   CHECK(worker.run_pass());
-  CHECK_FALSE(fx.exists("kv", "seg-1"));
+  CHECK_FALSE(fx.exists("kv-cache", "seg-1"));
   CHECK(fx.exists("plain", "seg-1"));
   CHECK(worker.stats().cycles == 2u);
 }

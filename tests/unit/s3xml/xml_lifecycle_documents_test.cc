@@ -34,7 +34,7 @@ TEST_CASE("boto3's lifecycle rules parse and render back equal") {
           "<Rule><Prefix>old/</Prefix><Status>Enabled</Status>"
           "<Expiration><Date>2027-03-01T00:00:00.000Z</Date></Expiration></Rule>");
   auto parsed = parse_lifecycle_configuration(body);
-  REQUIRE(parsed);
+  REQUIRE(parsed.has_value());
   REQUIRE(parsed->rules.size() == 3);
   const auto& a = parsed->rules[0];
   CHECK(a.id == "expire-tmp");
@@ -55,7 +55,7 @@ TEST_CASE("boto3's lifecycle rules parse and render back equal") {
   const std::string rendered = render_lifecycle_configuration(*parsed);
   CHECK(rendered.find("<Date>2027-03-01T00:00:00.000Z</Date>") != std::string::npos);
   auto again = parse_lifecycle_configuration(rendered);
-  REQUIRE(again);
+  REQUIRE(again.has_value());
   CHECK(*again == *parsed);
 }
 
@@ -125,7 +125,7 @@ TEST_CASE("a lifecycle configuration may hold 1000 rules, not more") {
   for (int i = 0; i < 1000; ++i)
     rules += "<Rule><ID>r" + std::to_string(i) +
              "</ID><Status>Enabled</Status><Expiration><Days>1</Days></Expiration></Rule>";
-  REQUIRE(parse_lifecycle_configuration(doc(rules)));
+  REQUIRE(parse_lifecycle_configuration(doc(rules)).has_value());
   rules += "<Rule><Status>Enabled</Status><Expiration><Days>1</Days></Expiration></Rule>";
   CHECK(error_for(doc(rules)) == s3_error::malformed_xml);
 }
