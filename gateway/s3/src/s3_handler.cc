@@ -8,10 +8,10 @@
 
 #include <spdlog/spdlog.h>
 
+#include "cache_operations.h"
 #include "kvgate/protocol/uri.h"
 #include "kvgate/s3/addressing.h"
 #include "kvgate/s3/authenticator.h"
-#include "cache_operations.h"
 #include "operations.h"
 #include "transfer_operations.h"
 
@@ -168,6 +168,7 @@ asio::awaitable<void> s3_handler::async_handle(gateway::request_context& ctx) {
     co_return;
   }
   if (req.bucket == ".kvgate" && !req.virtual_hosted) {
+    ctx.set_operation("KvgateAdmin");
     co_await async_admin_endpoint(op);
     co_return;
   }
