@@ -25,6 +25,10 @@ void collect_store(m::scrape_writer& w, erasure::store& store) {
     return;
   }
   std::vector<sample> online, state, total, free_bytes;
+  online.reserve(info->disks.size());
+  state.reserve(info->disks.size() * 3);
+  total.reserve(info->disks.size());
+  free_bytes.reserve(info->disks.size());
   for (const auto& d : info->disks) {
     const std::string disk = std::to_string(d.set_index);
     online.push_back({{{"disk", disk}}, d.online ? 1.0 : 0.0});
@@ -35,14 +39,14 @@ void collect_store(m::scrape_writer& w, erasure::store& store) {
     free_bytes.push_back({{{"disk", disk}}, as_double(d.free_bytes)});
   }
   w.add("kvgate_disk_online", "1 when the disk of this erasure-set index is online.",
-        m::metric_type::gauge, std::move(online));
+        m::metric_type::gauge, online);
   w.add("kvgate_disk_state",
         "Disk state by erasure-set index: 1 for the current state (ok, healing, offline).",
-        m::metric_type::gauge, std::move(state));
+        m::metric_type::gauge, state);
   w.add("kvgate_disk_size_bytes", "File system size of the disk (0 while offline).",
-        m::metric_type::gauge, std::move(total));
+        m::metric_type::gauge, total);
   w.add("kvgate_disk_free_bytes", "Free bytes on the disk's file system (0 while offline).",
-        m::metric_type::gauge, std::move(free_bytes));
+        m::metric_type::gauge, free_bytes);
   w.add("kvgate_erasure_data_shards", "Data shards per stripe (k).", m::metric_type::gauge,
         {{{}, static_cast<double>(info->k)}});
   w.add("kvgate_erasure_parity_shards", "Parity shards per stripe (m).", m::metric_type::gauge,
@@ -75,15 +79,17 @@ void collect_cache(m::scrape_writer& w, erasure::store& store) {
   w.add("kvgate_cache_high_watermark_ratio", "Fraction of a limit at which the evictor starts.",
         m::metric_type::gauge, {{{}, r.high_watermark}});
   std::vector<sample> objects, bytes;
+  objects.reserve(erasure::kEvictionReasons);
+  bytes.reserve(erasure::kEvictionReasons);
   for (std::size_t i = 0; i < erasure::kEvictionReasons; ++i) {
     const std::string reason(erasure::to_string(static_cast<erasure::eviction_reason>(i)));
     objects.push_back({{{"reason", reason}}, as_double(r.evicted[i].objects)});
     bytes.push_back({{{"reason", reason}}, as_double(r.evicted[i].bytes)});
   }
   w.add("kvgate_cache_evictions_total", "Objects evicted, by the limit that needed room.",
-        m::metric_type::counter, std::move(objects));
+        m::metric_type::counter, objects);
   w.add("kvgate_cache_evicted_bytes_total", "Logical bytes evicted, by the limit that needed room.",
-        m::metric_type::counter, std::move(bytes));
+        m::metric_type::counter, bytes);
   w.add("kvgate_cache_inline_evictions_total",
         "Evictions a write had to wait for (the background evictor fell behind).",
         m::metric_type::counter, {{{}, as_double(r.inline_evictions)}});
@@ -100,6 +106,7 @@ void collect_rdma(m::scrape_writer& w, const s3::s3_service& svc) {
   w.add("kvgate_rdma_sessions", "Open RDMA sessions.", m::metric_type::gauge,
         {{{}, svc.rdma ? as_double(svc.rdma->sessions().size()) : 0.0}});
   std::vector<sample> declines;
+  declines.reserve(rdma::kAllDeclineReasons.size());
   for (auto reason : rdma::kAllDeclineReasons) {
     declines.push_back({{{"reason", std::string(rdma::to_string(reason))}},
                         as_double(svc.rdma_stats.declines[static_cast<std::size_t>(reason)].load(
@@ -107,7 +114,7 @@ void collect_rdma(m::scrape_writer& w, const s3::s3_service& svc) {
   }
   w.add("kvgate_rdma_declines_total",
         "RDMA requests answered with a decline (the client falls back to TCP), by reason.",
-        m::metric_type::counter, std::move(declines));
+        m::metric_type::counter, declines);
 }
 
 }  // namespace

@@ -239,7 +239,7 @@ void family<histogram>::render_node(std::string& out, const node_base& n) const 
 }
 
 void scrape_writer::add(std::string_view name, std::string_view help, metric_type type,
-                        std::vector<sample> samples) {
+                        const std::vector<sample>& samples) {
   append_header(out_, name, help, type);
   for (const auto& s : samples) append_sample(out_, name, s.labels, s.value);
 }

@@ -230,7 +230,7 @@ class scrape_writer {
     double value = 0;
   };
   void add(std::string_view name, std::string_view help, metric_type type,
-           std::vector<sample> samples);
+           const std::vector<sample>& samples);
   const std::string& text() const noexcept { return out_; }
 
  private:
