@@ -8,6 +8,7 @@
 #include "kvgate/sdk/client.h"
 
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/strand.hpp>
 #include <boost/asio/use_future.hpp>
 #include <filesystem>
 
@@ -31,7 +32,11 @@ std::future<result<T>> spawn(client::impl& state, asio::awaitable<result<T>> op)
     }
     co_return s.finish(std::move(r));
   };
-  return asio::co_spawn(state.io, guarded(state, std::move(op)), asio::use_future);
+  // Each operation runs on its own strand: its parallel workers (multipart
+  // parts, ranged GETs, HEAD fan-out) then never resume their parent while it
+  // is still starting them on another io thread.
+  return asio::co_spawn(asio::make_strand(state.io), guarded(state, std::move(op)),
+                        asio::use_future);
 }
 
 }  // namespace

@@ -1,5 +1,8 @@
 // run_workers(n, make): runs n copies of the coroutine make() concurrently on
-// the current executor and resumes when all have finished. Workers share
+// the current executor and resumes when all have finished. The executor must
+// be a strand (client.cc spawns every operation on one): on a bare
+// multi-threaded io_context a worker could finish, and resume the caller,
+// while the caller is still starting the others. Workers share
 // state through the caller's frame (which outlives them) and must not throw.
 #pragma once
 
