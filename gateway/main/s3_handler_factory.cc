@@ -2,6 +2,8 @@
 // with the core's default S3-style renderer for transport errors.
 #include "s3_handler_factory.h"
 
+#include <algorithm>
+
 #include "kvgate/s3/s3_handler.h"
 #include "s3_metrics.h"
 
@@ -22,7 +24,15 @@ boost::system::result<s3_frontend, std::string> make_s3_frontend(
   };
   f.handler = std::move(*handler);
   f.hooks.render_error = gateway::default_render_error;
-  f.hooks.ready = [] { return true; };
+  // Ready: the store is open (so its index is loaded) and enough disks are
+  // online to acknowledge writes (min(k + 1, k + m), the store's write quorum).
+  f.hooks.ready = [s3_handler] {
+    auto info = s3_handler->service().store->info();
+    if (!info) return false;
+    std::size_t online = 0;
+    for (const auto& d : info->disks) online += d.online ? 1 : 0;
+    return online >= static_cast<std::size_t>(std::min(info->k + 1, info->k + info->m));
+  };
   return f;
 }
 
