@@ -28,43 +28,31 @@ while (($#)); do
   esac
 done
 
-log() { printf '== %s\n' "$*" >&2; }
+# shellcheck source=perf/lib.sh
+source "$ROOT/perf/lib.sh"
 
 if [[ $DO_BUILD == 1 ]]; then
-  log "building Release kvgate and kvgate_s3_load_bench in $BUILD"
-  cmake -S "$ROOT" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release -DKVGATE_SANITIZE=off \
-    -DKVGATE_BUILD_TESTS=OFF "-DCMAKE_CXX_FLAGS=${KVGATE_PERF_CXXFLAGS--Wno-restrict}" >/dev/null
-  ninja -C "$BUILD" -j2 kvgate kvgate_s3_load_bench >&2
+  perf_build_release kvgate kvgate_s3_load_bench
 fi
 KVGATE=${KVGATE_BINARY:-$BUILD/kvgate}
 LOAD=$BUILD/perf/kvgate_s3_load_bench
-for b in "$KVGATE" "$LOAD"; do [[ -x $b ]] || { echo "missing $b (build first)" >&2; exit 1; }; done
+perf_require_executables "$KVGATE" "$LOAD"
 
 WORK=$(mktemp -d "${KVGATE_CACHE_BENCH_DIR:-/dev/shm}/kvgate-cache-bench-XXXXXX")
 mkdir -p "$OUT"
 RESULTS=$OUT/results.jsonl
 : >"$RESULTS"
-KVGATE_PID=""
-stop_kvgate() {
-  [[ -n $KVGATE_PID ]] || return 0
-  kill -TERM "$KVGATE_PID" 2>/dev/null || true
-  for _ in $(seq 100); do kill -0 "$KVGATE_PID" 2>/dev/null || break; sleep 0.1; done
-  kill -KILL "$KVGATE_PID" 2>/dev/null || true
-  wait "$KVGATE_PID" 2>/dev/null || true
-  KVGATE_PID=""
-}
 cleanup() { stop_kvgate; rm -rf "$WORK"; }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-export KVGATE_ACCESS_KEY="bench$(head -c 8 /dev/urandom | od -An -tx1 | tr -d ' \n')"
-export KVGATE_SECRET_KEY="$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+perf_random_credentials
 
 KVGATE_PORT=""
 start_kvgate() {  # start_kvgate RUN [extra serve args...]
   local run=$1
   shift
-  rm -rf "$WORK/$run"
+  rm -rf "${WORK:?}/$run"
   local data=()
   for i in 1 2 3 4 5 6; do data+=(--data "$WORK/$run/disk$i"); done
   "$KVGATE" serve --listen 127.0.0.1:0 "${data[@]}" --access-log off --log-level warn "$@" \

@@ -35,7 +35,8 @@ for arg in "$@"; do
   esac
 done
 
-log() { printf '== %s\n' "$*" >&2; }
+# shellcheck source=perf/lib.sh
+source "$ROOT/perf/lib.sh"
 
 # Debian's matplotlib is for Debian's python, whatever `python3` is on PATH.
 PY=/usr/bin/python3
@@ -51,39 +52,24 @@ if [[ $DO_PLOT == 1 && $DO_INSTALL == 1 ]] && ! "$PY" -c 'import matplotlib' 2>/
 fi
 
 if [[ $DO_BUILD == 1 ]]; then
-  log "building Release kvgate and kvgate_kv_load in $BUILD"
-  # -Wno-restrict: see perf/http_bench.sh (a g++ 12 -O3 false positive).
-  cmake -S "$ROOT" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release -DKVGATE_SANITIZE=off \
-    -DKVGATE_BUILD_TESTS=OFF "-DCMAKE_CXX_FLAGS=${KVGATE_PERF_CXXFLAGS--Wno-restrict}" >/dev/null
-  ninja -C "$BUILD" -j2 kvgate kvgate_kv_load >&2
+  perf_build_release kvgate kvgate_kv_load
 fi
 KVGATE=$BUILD/kvgate
 LOAD=$BUILD/perf/kvgate_kv_load
-for b in "$KVGATE" "$LOAD"; do [[ -x $b ]] || { echo "missing $b (build first)" >&2; exit 1; }; done
+perf_require_executables "$KVGATE" "$LOAD"
 
 WORK=$(mktemp -d "${KVGATE_KV_BENCH_DIR:-/var/tmp}/kvgate-kv-bench-XXXXXX")
 mkdir -p "$OUT"
 RESULTS=$OUT/results.jsonl
 : >"$RESULTS"
 rm -f "$OUT"/latency-*.tsv
-KVGATE_PID=""
-stop_kvgate() {
-  [[ -n $KVGATE_PID ]] || return 0
-  kill -TERM "$KVGATE_PID" 2>/dev/null || true
-  for _ in $(seq 100); do kill -0 "$KVGATE_PID" 2>/dev/null || break; sleep 0.1; done
-  kill -KILL "$KVGATE_PID" 2>/dev/null || true
-  wait "$KVGATE_PID" 2>/dev/null || true
-  KVGATE_PID=""
-}
 cleanup() { stop_kvgate; rm -rf "$WORK"; }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 # 1000 connections on each side: kvgate and the load tool need the fds.
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
-KVGATE_ACCESS_KEY="bench$(head -c 8 /dev/urandom | od -An -tx1 | tr -d ' \n')"
-KVGATE_SECRET_KEY="$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')"
-export KVGATE_ACCESS_KEY KVGATE_SECRET_KEY
+perf_random_credentials
 DATA_ARGS=()
 for i in 1 2 3 4 5 6; do DATA_ARGS+=(--data "$WORK/disk$i"); done
 
