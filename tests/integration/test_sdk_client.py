@@ -177,9 +177,11 @@ class SdkRetriesAcrossRestart(unittest.TestCase):
         driver = None
         try:
             gw.start()
+            # 30 attempts (back-off capped at 2 s: ~30 s of retrying) outlast
+            # an ASan gateway's restart on a loaded 2-core machine; 10 did not.
             driver = subprocess.Popen(
                 [sdk_check_binary(), "--endpoint", f"http://127.0.0.1:{gw.port}", "--bucket",
-                 "sdk-restart", "--max-attempts", "10", "restart"],
+                 "sdk-restart", "--max-attempts", "30", "restart"],
                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                 env=client_env())
             line = driver.stdout.readline()
