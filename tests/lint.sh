@@ -12,11 +12,24 @@ if ((${#files[@]} > 0)); then
   clang-format --dry-run -Werror "${files[@]}"
 fi
 
-# The RDMA VM harness (bash and busybox sh); optional where shellcheck is missing.
+# Shell scripts, checked with shellcheck: the RDMA VM harness (bash and busybox sh)
+# and the container scripts; optional where shellcheck is missing.
 if command -v shellcheck >/dev/null; then
   mapfile -t scripts < <(git ls-files 'tests/rdma_vm/*.sh')
   if ((${#scripts[@]} > 0)); then
     (cd tests/rdma_vm && shellcheck -x "${scripts[@]#tests/rdma_vm/}")
+  fi
+  # The container image's scripts and its test harness (run.sh sources host/*.sh
+  # relative to its own directory, so shellcheck runs there too).
+  mapfile -t scripts < <(git ls-files 'tests/container/*.sh')
+  if ((${#scripts[@]} > 0)); then
+    (cd tests/container && shellcheck -x "${scripts[@]#tests/container/}")
+  fi
+  mapfile -t scripts < <(git ls-files 'docker/*' | while read -r f; do
+    head -n1 "$f" | grep -qE '^#!.*\b(ba)?sh\b' && echo "$f"
+  done)
+  if ((${#scripts[@]} > 0)); then
+    shellcheck -x "${scripts[@]}"
   fi
 fi
 
