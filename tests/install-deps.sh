@@ -18,6 +18,8 @@ test_packages=(
   python3 openssl curl procps
   python3-boto3 python3-awscrt awscli s3cmd rclone
   shellcheck
+  # Scale-out tests: kvgate nodes behind both proxies (docker/proxy/).
+  nginx haproxy
   # The kvgate Python module (sdk/python) and its tests: pybind11 and the
   # headers to build it, numpy and torch buffers to drive it. python3-torch
   # is large: about 250 MB installed with libtorch1.13 and libtorch-test.
