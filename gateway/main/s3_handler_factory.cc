@@ -2,8 +2,11 @@
 // with the core's default S3-style renderer for transport errors.
 #include "s3_handler_factory.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 
+#include "kvgate/s3/cache_policy.h"
 #include "kvgate/s3/s3_handler.h"
 #include "s3_metrics.h"
 
@@ -21,6 +24,27 @@ boost::system::result<s3_frontend, std::string> make_s3_frontend(
   };
   f.reload_users = [s3_handler](const gateway::credentials& r, const std::filesystem::path& file) {
     return s3_handler->reload_users(r, file);
+  };
+  f.check_cache =
+      [s3_handler](const gateway::cache_config& cache) -> boost::system::result<void, std::string> {
+    if (!s3_handler->service().cache_policy) return std::string("no cache policy keeper");
+    auto current = s3_handler->service().cache_policy->current();
+    if (!current) return current.error();
+    if (auto next = s3::apply_change(std::move(*current), s3::change_from_config(cache)); !next)
+      return next.error();
+    return {};
+  };
+  f.reload_cache =
+      [s3_handler](
+          const gateway::cache_config& cache) -> boost::system::result<std::string, std::string> {
+    using boost::system::in_place_error;
+    if (!s3_handler->service().cache_policy) return {in_place_error, "no cache policy keeper"};
+    auto p = s3::install_startup_policy(*s3_handler->service().cache_policy, cache);
+    if (!p) return {in_place_error, p.error()};
+    return {boost::system::in_place_value,
+            fmt::format("max_bytes {}, max_objects {}, watermarks {}/{}, {} bucket policies",
+                        p->max_bytes, p->max_objects, p->high_watermark, p->low_watermark,
+                        p->buckets.size())};
   };
   f.handler = std::move(*handler);
   f.hooks.render_error = gateway::default_render_error;

@@ -27,6 +27,13 @@ struct s3_frontend {
   std::function<boost::system::result<void, std::string>(const gateway::credentials& root,
                                                          const std::filesystem::path& file)>
       reload_users;
+  // SIGHUP, cache settings: check_cache says whether `cache` overlaid on the
+  // policy in force is valid (nothing changes); reload_cache installs it
+  // (as at start: configuration > kept > default) and returns a summary.
+  std::function<boost::system::result<void, std::string>(const gateway::cache_config& cache)>
+      check_cache;
+  std::function<boost::system::result<std::string, std::string>(const gateway::cache_config& cache)>
+      reload_cache;
 };
 
 // `blocking_pool` is where storage calls run (async_run_blocking). `root` holds

@@ -34,9 +34,11 @@ struct serve_options {
 }
 
 // SIGHUP (docs/operations.md): re-reads the configuration (same flags, the
-// file again) and applies what can change at run time: the log level and the
-// users (credentials file, root keys unless they are development ones). Any
-// error keeps everything as it was and says why.
+// file again) and applies what can change at run time: the log level, the
+// users (credentials file, root keys unless they are development ones) and
+// the cache settings (limits, watermarks, [buckets.<name>] quotas, no-evict,
+// default TTL). Any error keeps everything as it was and says why: the cache
+// settings are checked before anything is applied.
 template <class Load>
 void reload_settings(const Load& load, const s3_frontend& frontend,
                      const std::optional<gw::credentials>& dev_root) {
@@ -52,6 +54,10 @@ void reload_settings(const Load& load, const s3_frontend& frontend,
         "settings");
     return;
   }
+  if (auto r = frontend.check_cache(fresh->cache); !r) {
+    spdlog::error("SIGHUP: cache settings invalid, keeping the running settings: {}", r.error());
+    return;
+  }
   const gw::credentials root =
       dev_root ? *dev_root : gw::credentials{fresh->access_key, fresh->secret_key};
   if (auto r = frontend.reload_users(root, fresh->credentials_file); !r) {
@@ -62,6 +68,11 @@ void reload_settings(const Load& load, const s3_frontend& frontend,
   spdlog::info("SIGHUP: users{} and log level ({}) reloaded",
                fresh->credentials_file.empty() ? "" : " from " + fresh->credentials_file.string(),
                fresh->log_level);
+  if (auto r = frontend.reload_cache(fresh->cache); r) {
+    spdlog::info("SIGHUP: cache settings reloaded: {}", *r);
+  } else {
+    spdlog::error("SIGHUP: cache settings not reloaded, keeping the running ones: {}", r.error());
+  }
 }
 
 void run_serve(const serve_options& opts) {

@@ -5,6 +5,10 @@ connection while the users file changes (a user added, that secret rotated)
 and the server gets SIGHUP; the upload completes and reads back byte-exact,
 the new credentials work, the rotated secret gets 403, the log level from the
 configuration file changes, and a broken users file keeps the users in force.
+A second case lowers a no-evict bucket's quota and gives another bucket an
+object quota by SIGHUP while an upload is in flight: the upload completes, the
+next over-quota PUT gets 403 QuotaExceeded, the other bucket is evicted down
+to its quota (least recently used first), and an invalid file changes nothing.
 
 SIGTERM: during a batch of concurrent uploads (plus one slow upload that is
 mid-body when the signal arrives) the port stops accepting at once, the slow
@@ -73,11 +77,11 @@ class SlowUpload:
     """A PUT on its own socket whose body is sent in pieces on demand
     (SigV4, UNSIGNED-PAYLOAD, Content-Length)."""
 
-    def __init__(self, port, key, body, access, secret):
+    def __init__(self, port, key, body, access, secret, bucket=BUCKET):
         self.body = body
         self.sent = 0
         self.sock = socket.create_connection(("127.0.0.1", port), timeout=60)
-        path = f"/{BUCKET}/{key}"
+        path = f"/{bucket}/{key}"
         headers = {"host": f"127.0.0.1:{port}", "content-length": str(len(body))}
         headers, *_ = sign_headers("PUT", path, [], headers, access, secret, "UNSIGNED-PAYLOAD")
         head = f"PUT {path} HTTP/1.1\r\n" + "".join(f"{k}: {v}\r\n" for k, v in headers.items())
@@ -198,6 +202,113 @@ class SighupReload(unittest.TestCase):
         self.srv.signal(signal.SIGHUP)
         wait_for(lambda: "configuration invalid" in self.srv.stderr(), 20, "the config refusal")
         self.assertEqual(status_of(lambda: carol.get_object(Bucket=BUCKET, Key="c")), 200)
+        self.assertIsNone(self.srv.proc.poll())
+
+
+def cache_toml(kv_quota, lru_objects=None, extra=""):
+    out = 'log_level = "info"\n' + extra
+    out += f'[buckets.kvseg]\nquota_bytes = "{kv_quota}"\nno_evict = true\n'
+    if lru_objects is not None:
+        out += f'[buckets.lrubkt]\nquota_objects = {lru_objects}\n'
+    return out
+
+
+class SighupCacheReload(unittest.TestCase):
+    """SIGHUP re-applies the cache settings of the configuration file: a
+    no-evict quota lowered under an in-flight upload refuses the next PUT
+    (403 QuotaExceeded) while the upload completes; a new object quota on an
+    evicting bucket evicts the least recently used objects; an invalid file
+    keeps the settings in force."""
+
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="kvgate-sighup-cache-it-")
+        self.config = os.path.join(self.tmp, "kvgate.toml")
+        write_file(self.config, cache_toml("64MiB"))
+        env = {"KVGATE_ACCESS_KEY": ROOT_ACCESS, "KVGATE_SECRET_KEY": ROOT_SECRET,
+               "KVGATE_ACCESS_LOG": "off"}
+        env_clean = {k: v for k, v in os.environ.items() if not k.startswith("KVGATE_CACHE")
+                     and k != "KVGATE_LOG_LEVEL"}
+        self.srv = KvgateServer(kvgate_binary(), env=env, start_timeout=60.0,
+                                extra_args=["--config", self.config])
+        self.srv.env = {**env_clean, **env}
+        self.srv.start()
+
+    def tearDown(self):
+        self.srv.stop()
+        self.srv.cleanup()
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def reload(self, expected_line):
+        before = self.srv.stderr().count(expected_line)
+        self.srv.signal(signal.SIGHUP)
+        wait_for(lambda: self.srv.stderr().count(expected_line) > before, 20,
+                 f"the log line {expected_line!r}")
+
+    def test_reload_applies_quotas_without_dropping_an_upload(self):
+        from botocore.exceptions import ClientError
+
+        port = self.srv.port
+        root = boto_client(port, ROOT_ACCESS, ROOT_SECRET)
+        for b in ("kvseg", "lrubkt"):
+            root.create_bucket(Bucket=b)
+        mib = 1024 * 1024
+        for i in range(2):
+            root.put_object(Bucket="kvseg", Key=f"seg{i}", Body=os.urandom(4 * mib))
+        for i in range(4):
+            root.put_object(Bucket="lrubkt", Key=f"o{i}", Body=b"x" * 1000)
+            time.sleep(0.05)  # distinct recency
+        root.head_object(Bucket="lrubkt", Key="o0")  # o0 is now the most recently used
+
+        # An 8 MiB upload admitted under the 64 MiB quota is mid-body.
+        body = os.urandom(8 * mib)
+        upload = SlowUpload(port, "in-flight", body, ROOT_ACCESS, ROOT_SECRET, bucket="kvseg")
+        upload.send(len(body) // 3)
+
+        # Lower kv's quota below what it holds with the upload (16 MiB), and
+        # give lru an object quota of 2.
+        write_file(self.config, cache_toml("12MiB", lru_objects=2))
+        self.reload("SIGHUP: cache settings reloaded")
+        self.assertIn("2 bucket policies", self.srv.stderr())
+
+        upload.send_rest_slowly(pieces=8, pause=0.05)
+        self.assertEqual(upload.response_status(), 200)
+        got = root.get_object(Bucket="kvseg", Key="in-flight")["Body"].read()
+        self.assertEqual(hashlib.sha256(got).digest(), hashlib.sha256(body).digest())
+
+        with self.assertRaises(ClientError) as cm:
+            root.put_object(Bucket="kvseg", Key="over", Body=os.urandom(mib))
+        self.assertEqual(cm.exception.response["Error"]["Code"], "QuotaExceeded")
+        self.assertEqual(cm.exception.response["ResponseMetadata"]["HTTPStatusCode"], 403)
+        for i in range(2):  # nothing of a no-evict bucket goes
+            root.head_object(Bucket="kvseg", Key=f"seg{i}")
+
+        def lru_keys():
+            listed = root.list_objects_v2(Bucket="lrubkt").get("Contents", [])
+            return sorted(o["Key"] for o in listed)
+
+        wait_for(lambda: len(lru_keys()) <= 2, 20, "eviction down to lru's object quota")
+        self.assertIn("o0", lru_keys())  # the most recently used survives
+        root.put_object(Bucket="lrubkt", Key="new", Body=b"y" * 1000)
+        wait_for(lambda: len(lru_keys()) <= 2, 20, "eviction after a new object")
+        self.assertIn("new", lru_keys())
+
+        # Invalid cache settings (low watermark above high) are refused and
+        # the quota in force stays; so is a file that does not parse.
+        write_file(self.config, cache_toml("1GiB", lru_objects=2,
+                                           extra="cache_high_watermark = 0.5\n"
+                                                 "cache_low_watermark = 0.9\n"))
+        self.reload("configuration invalid")
+        write_file(self.config, cache_toml("1 parsec", lru_objects=2))
+        self.reload("configuration invalid")
+        with self.assertRaises(ClientError) as cm:
+            root.put_object(Bucket="kvseg", Key="over", Body=os.urandom(mib))
+        self.assertEqual(cm.exception.response["Error"]["Code"], "QuotaExceeded")
+
+        # Raising it again lets the write through.
+        write_file(self.config, cache_toml("1GiB", lru_objects=2))
+        self.reload("SIGHUP: cache settings reloaded")
+        self.assertEqual(status_of(lambda: root.put_object(Bucket="kvseg", Key="over",
+                                                           Body=os.urandom(mib))), 200)
         self.assertIsNone(self.srv.proc.poll())
 
 
