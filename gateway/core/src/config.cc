@@ -14,6 +14,7 @@
 #include <sstream>
 
 #include "cache_config_parse.h"
+#include "cluster_config_parse.h"
 
 namespace kvgate::gateway {
 namespace {
@@ -251,6 +252,10 @@ config_result<config_layer> layer_from_toml(std::string_view text, std::string_v
       if (auto r = add_bucket_tables(node, origin, layer); !r) return r.error();
       continue;
     }
+    if (key == kClusterTableKey) {
+      if (auto r = add_cluster_table(node, origin, layer); !r) return r.error();
+      continue;
+    }
     const config_option* o = find_config_option(key);
     if (o == nullptr || key == "config") {
       return config_error{std::string(key),
@@ -461,6 +466,7 @@ config_result<server_config> resolve_config(const config_layer& flags, const con
     }
   }
   if (auto r = resolve_cache_config(get, file, c.cache); !r) return r.error();
+  if (auto r = resolve_cluster_config(file, c.cluster); !r) return r.error();
   return c;
 }
 

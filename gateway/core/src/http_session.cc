@@ -366,6 +366,11 @@ class http_session final : public session_control,
     res.set(http::field::server, "kvgate");
     res.set(http::field::date, http_date(std::chrono::system_clock::now()));
     res.set("x-amz-request-id", request_id);
+    // A cluster member names itself and its map in every answer (docs/scaling.md).
+    if (env_.config.cluster.enabled()) {
+      res.set("x-kvgate-node", env_.config.cluster.self);
+      res.set("x-kvgate-map-version", std::to_string(env_.config.cluster.map_version));
+    }
   }
 
   asio::awaitable<void> async_serve() {

@@ -27,6 +27,9 @@ constexpr std::array kTable = std::to_array<s3_error_info>({
     {bucket_already_owned_by_you, 409, "BucketAlreadyOwnedByYou",
      "Your previous request to create the named bucket succeeded and you already own it."},
     {bucket_not_empty, 409, "BucketNotEmpty", "The bucket you tried to delete is not empty."},
+    {cluster_map_mismatch, 421, "ClusterMapMismatch",
+     "The request was routed with another cluster map than this node's; fetch GET "
+     "/.kvgate/v1/cluster and retry."},
     {entity_too_large, 400, "EntityTooLarge",
      "Your proposed upload exceeds the maximum allowed object size."},
     {entity_too_small, 400, "EntityTooSmall",

@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cache_operations.h"
+#include "cluster_endpoint.h"
 #include "kvgate/s3/cache_policy.h"
 #include "kvgate/s3/lifecycle_worker.h"
 #include "xml_request_body.h"
@@ -105,6 +106,8 @@ asio::awaitable<void> async_capacity(op_context& op) {
 
 asio::awaitable<void> async_admin_endpoint(op_context& op) {
   const std::string& path = op.req.key;  // after "/.kvgate/"
+  // The cluster map is for every authenticated caller (SDK routing).
+  if (path == "v1/cluster") co_return co_await async_cluster_endpoint(op);
   if (!op.caller.root)
     co_return co_await op.async_fail(s3_error::access_denied,
                                      "The kvgate admin API is for the root credentials only.");

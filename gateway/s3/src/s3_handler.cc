@@ -9,6 +9,7 @@
 #include <spdlog/spdlog.h>
 
 #include "cache_operations.h"
+#include "cluster_endpoint.h"
 #include "kvgate/protocol/uri.h"
 #include "kvgate/s3/addressing.h"
 #include "kvgate/s3/authenticator.h"
@@ -167,7 +168,16 @@ asio::awaitable<void> s3_handler::async_handle(gateway::request_context& ctx) {
     co_await async_rdma_endpoint(op);
     co_return;
   }
-  if (req.bucket == ".kvgate" && !req.virtual_hosted) {
+  const bool kvgate_endpoint = req.bucket == ".kvgate" && !req.virtual_hosted;
+  // A request routed with another cluster map is refused (the map itself is
+  // always served, so the router can fetch the new one).
+  if (!kvgate_endpoint) {
+    if (auto refusal = cluster_map_refusal(header, svc.cluster)) {
+      co_await op.async_fail(s3_error::cluster_map_mismatch, *refusal);
+      co_return;
+    }
+  }
+  if (kvgate_endpoint) {
     ctx.set_operation("KvgateAdmin");
     co_await async_admin_endpoint(op);
     co_return;
@@ -238,6 +248,7 @@ boost::system::result<std::unique_ptr<s3_handler>, std::string> make_s3_handler(
   svc->blocking_pool = &blocking_pool;
   svc->users.replace(std::move(*users));
   svc->domains = config.domains;
+  svc->cluster = config.cluster;
   svc->body_buffer_bytes = config.body_buffer_bytes;
   if (config.rdma_listen) {
     rdma_settings rs;

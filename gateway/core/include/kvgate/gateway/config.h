@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "kvgate/gateway/cache_config.h"
+#include "kvgate/gateway/cluster_config.h"
 
 namespace kvgate::gateway {
 
@@ -83,6 +84,9 @@ struct server_config {
   access_log_style access_log_format = access_log_style::text;
   // Cache tier: capacity, quotas, TTLs, lifecycle pacing (cache_config.h).
   cache_config cache;
+  // Scale-out: the cluster map served at /.kvgate/v1/cluster ([cluster] in
+  // the TOML file only; cluster_config.h, docs/scaling.md).
+  cluster_config cluster;
 };
 
 enum class option_kind { string, string_list, unsigned_integer, milliseconds, bytes };

@@ -25,6 +25,7 @@ enum class s3_error {
   bucket_already_exists,
   bucket_already_owned_by_you,
   bucket_not_empty,
+  cluster_map_mismatch,  // kvgate: routed with another cluster map than this node's (421)
   entity_too_large,
   entity_too_small,
   expired_token,

@@ -42,6 +42,9 @@ struct s3_service {
   // worker (its counters are in the admin report); null in bare test setups.
   std::shared_ptr<cache_policy_keeper> cache_policy;
   std::shared_ptr<lifecycle_worker> lifecycle;
+  // Scale-out: this node's cluster map (disabled when not in a cluster);
+  // served at /.kvgate/v1/cluster and checked against x-kvgate-map-version.
+  gateway::cluster_config cluster;
   // Injected clock for authentication (tests); empty = system clock.
   std::function<std::chrono::sys_seconds()> now;
 
