@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <chrono>
 #include <string>
 
 #include "kvgate/erasure/capacity.h"
@@ -93,11 +95,41 @@ void collect_cache(m::scrape_writer& w, erasure::store& store) {
   w.add("kvgate_cache_inline_evictions_total",
         "Evictions a write had to wait for (the background evictor fell behind).",
         m::metric_type::counter, {{{}, as_double(r.inline_evictions)}});
+  // Age of the least recently used object (its last GET, HEAD or PUT).
+  double oldest_age = 0;
+  if (r.oldest_access_ns > 0) {
+    const std::int64_t now_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                    std::chrono::system_clock::now().time_since_epoch())
+                                    .count();
+    oldest_age = static_cast<double>(std::max<std::int64_t>(0, now_ns - r.oldest_access_ns)) / 1e9;
+  }
+  w.add("kvgate_cache_oldest_access_age_seconds",
+        "Seconds since the least recently used object was last read or written (0 = empty).",
+        m::metric_type::gauge, {{{}, oldest_age}});
   w.add("kvgate_cache_refused_writes_total",
         "Writes refused: quota (no-evict bucket quota) or capacity (507, nothing evictable).",
         m::metric_type::counter,
         {{{{"reason", "quota"}}, as_double(r.refused_quota)},
          {{{"reason", "capacity"}}, as_double(r.refused_capacity)}});
+}
+
+// The lifecycle / default-TTL worker (lifecycle_worker.h).
+void collect_lifecycle(m::scrape_writer& w, const s3::lifecycle_worker& worker) {
+  const s3::lifecycle_stats st = worker.stats();
+  w.add("kvgate_lifecycle_expired_objects_total",
+        "Objects removed by lifecycle Expiration rules or a bucket's default TTL.",
+        m::metric_type::counter, {{{}, as_double(st.expired_objects)}});
+  w.add("kvgate_lifecycle_expired_bytes_total", "Logical bytes of the expired objects.",
+        m::metric_type::counter, {{{}, as_double(st.expired_bytes)}});
+  w.add("kvgate_lifecycle_aborted_uploads_total",
+        "Multipart uploads aborted by AbortIncompleteMultipartUpload rules.",
+        m::metric_type::counter, {{{}, as_double(st.aborted_uploads)}});
+  w.add("kvgate_lifecycle_cycles_total",
+        "Complete walks of the lifecycle worker over every bucket with rules or a TTL.",
+        m::metric_type::counter, {{{}, as_double(st.cycles)}});
+  w.add("kvgate_lifecycle_errors_total",
+        "Storage calls of the lifecycle worker that failed (retried next cycle).",
+        m::metric_type::counter, {{{}, as_double(st.errors)}});
 }
 
 void collect_rdma(m::scrape_writer& w, const s3::s3_service& svc) {
@@ -133,6 +165,7 @@ void register_s3_metrics(m::registry& registry, const s3::s3_service& service) {
   registry.add_collector([store, &service](m::scrape_writer& w) {
     collect_store(w, *store);
     collect_cache(w, *store);
+    if (service.lifecycle) collect_lifecycle(w, *service.lifecycle);
     collect_rdma(w, service);
   });
 }

@@ -314,5 +314,72 @@ class MetricsEndpoint(unittest.TestCase):
         self.assertEqual(e.exception.code, 403)
 
 
+class LifecycleAndAgeMetrics(unittest.TestCase):
+    """The lifecycle worker's counters and the age of the least recently used
+    object, with a 1-second lifecycle day (test-only setting)."""
+
+    def setUp(self):
+        env = {"KVGATE_ACCESS_KEY": ACCESS, "KVGATE_SECRET_KEY": SECRET,
+               "KVGATE_ACCESS_LOG": "off", "KVGATE_LOG_LEVEL": "warn",
+               "KVGATE_LIFECYCLE_DAY_SECONDS": "1", "KVGATE_LIFECYCLE_INTERVAL_SECONDS": "1"}
+        self.srv = KvgateServer(kvgate_binary(), env=env, start_timeout=60.0).start()
+
+    def tearDown(self):
+        self.srv.stop()
+        self.srv.cleanup()
+
+    def test_expiry_and_aborted_uploads_are_counted_exactly(self):
+        import time
+
+        port = self.srv.port
+        m, _ = scrape(port)
+        for name in ("kvgate_lifecycle_expired_objects_total",
+                     "kvgate_lifecycle_expired_bytes_total",
+                     "kvgate_lifecycle_aborted_uploads_total", "kvgate_lifecycle_errors_total",
+                     "kvgate_cache_oldest_access_age_seconds"):
+            self.assertEqual(m.get(name), 0, name)
+
+        c = boto_client(port)
+        c.create_bucket(Bucket=BUCKET)
+        c.put_object(Bucket=BUCKET, Key="keep/x", Body=b"k" * 500)
+        for i, size in enumerate((1000, 2000, 3000)):
+            c.put_object(Bucket=BUCKET, Key=f"tmp/{i}", Body=b"t" * size)
+        c.create_multipart_upload(Bucket=BUCKET, Key="tmp/mp")
+        c.create_multipart_upload(Bucket=BUCKET, Key="keep/mp")
+        c.put_bucket_lifecycle_configuration(Bucket=BUCKET, LifecycleConfiguration={"Rules": [{
+            "ID": "tmp", "Filter": {"Prefix": "tmp/"}, "Status": "Enabled",
+            "Expiration": {"Days": 1},
+            "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 1}}]})
+
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            m, _ = scrape(port)
+            if (m.get("kvgate_lifecycle_expired_objects_total") >= 3 and
+                    m.get("kvgate_lifecycle_aborted_uploads_total") >= 1):
+                break
+            time.sleep(0.25)
+        time.sleep(2.5)  # two more cycles: nothing else may be counted
+        m, _ = scrape(port)
+        self.assertEqual(m.get("kvgate_lifecycle_expired_objects_total"), 3)
+        self.assertEqual(m.get("kvgate_lifecycle_expired_bytes_total"), 6000)
+        self.assertEqual(m.get("kvgate_lifecycle_aborted_uploads_total"), 1)
+        self.assertEqual(m.get("kvgate_lifecycle_errors_total"), 0)
+        self.assertGreaterEqual(m.get("kvgate_lifecycle_cycles_total"), 1)
+        self.assertEqual(m.get("kvgate_cache_objects"), 1)
+        self.assertEqual(m.get("kvgate_cache_used_bytes"), 500)
+        listed = c.list_objects_v2(Bucket=BUCKET).get("Contents", [])
+        self.assertEqual([o["Key"] for o in listed], ["keep/x"])
+        uploads = c.list_multipart_uploads(Bucket=BUCKET).get("Uploads", [])
+        self.assertEqual([u["Key"] for u in uploads], ["keep/mp"])
+        # keep/x was written before everything above: its age is the
+        # oldest, at least the time the expiry took, and it resets on a GET.
+        age = m.get("kvgate_cache_oldest_access_age_seconds")
+        self.assertGreater(age, 1.0)
+        self.assertLess(age, 300)
+        c.get_object(Bucket=BUCKET, Key="keep/x")["Body"].read()
+        m, _ = scrape(port)
+        self.assertLess(m.get("kvgate_cache_oldest_access_age_seconds"), age)
+
+
 if __name__ == "__main__":
     unittest.main()
