@@ -8,7 +8,7 @@ set -euo pipefail
 
 build_packages=(
   g++ cmake ninja-build pkg-config ccache git
-  libboost1.81-dev libssl-dev libisal-dev libxxhash-dev librocksdb-dev
+  libboost1.81-dev libboost-system1.81-dev libssl-dev libisal-dev libxxhash-dev librocksdb-dev
   libtomlplusplus-dev libpugixml-dev nlohmann-json3-dev libcli11-dev
   libspdlog-dev libfmt-dev libbenchmark-dev catch2
   libibverbs-dev librdmacm-dev
