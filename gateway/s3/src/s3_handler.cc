@@ -11,6 +11,7 @@
 #include "cache_operations.h"
 #include "cluster_endpoint.h"
 #include "kvgate/protocol/uri.h"
+#include "kvgate/protocol/utf8.h"
 #include "kvgate/s3/addressing.h"
 #include "kvgate/s3/authenticator.h"
 #include "operations.h"
@@ -162,6 +163,11 @@ asio::awaitable<void> s3_handler::async_handle(gateway::request_context& ctx) {
   op_context op{ctx, req, svc, caller, operation::not_implemented, std::nullopt};
   if (req.key.size() > kMaxKeyBytes) {
     co_await op.async_fail(s3_error::key_too_long);
+    co_return;
+  }
+  if (!protocol::is_valid_object_key(req.key)) {
+    co_await op.async_fail(s3_error::invalid_argument,
+                           "Object key must be valid UTF-8 without NUL characters");
     co_return;
   }
   if (rdma_endpoint) {
