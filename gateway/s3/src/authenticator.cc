@@ -20,11 +20,12 @@ s3_failure failure(const std::error_code& ec) {
   return s3_failure{protocol::to_s3_error(ec), {}};
 }
 
-// Headers that change what a request does must be covered by the signature:
-// x-amz-security-token and every x-amz-rdma-* header (docs/rdma-protocol.md §6).
-std::optional<s3_failure> unsigned_sensitive_header(
-    const boost::beast::http::request_header<>& header,
-    const std::vector<std::string>& signed_headers) {
+// Every x-amz-* header must be covered by the signature, as S3 demands:
+// otherwise anyone on the path could add metadata, checksums, conditions,
+// x-amz-security-token or x-amz-rdma-* (docs/rdma-protocol.md §6) to a
+// request somebody else signed.
+std::optional<s3_failure> unsigned_amz_header(const boost::beast::http::request_header<>& header,
+                                              const std::vector<std::string>& signed_headers) {
   auto is_signed = [&](std::string_view name) {
     return std::find(signed_headers.begin(), signed_headers.end(), name) != signed_headers.end();
   };
@@ -32,8 +33,9 @@ std::optional<s3_failure> unsigned_sensitive_header(
     std::string name(f.name_string());
     std::transform(name.begin(), name.end(), name.begin(),
                    [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    if (name != "x-amz-security-token" && !name.starts_with("x-amz-rdma-")) continue;
-    if (!is_signed(name)) return s3_failure{s3_error::access_denied, name + " must be signed"};
+    if (!name.starts_with("x-amz-") || is_signed(name)) continue;
+    return s3_failure{s3_error::access_denied,
+                      "There were headers present in the request which were not signed: " + name};
   }
   return std::nullopt;
 }
@@ -59,7 +61,7 @@ auth_outcome authenticate(const boost::beast::http::request_header<>& header, co
   if (authorization.starts_with(protocol::kSigV4Algorithm)) {
     auto parsed = protocol::parse_sigv4_authorization(authorization);
     if (!parsed) return failure(parsed.error());
-    if (auto f = unsigned_sensitive_header(header, parsed->signed_headers)) return *f;
+    if (auto f = unsigned_amz_header(header, parsed->signed_headers)) return *f;
     const user* u = users.find(parsed->credential.access_key);
     if (u == nullptr) return unknown_key();
     auto ctx = protocol::verify_sigv4_header(view, *parsed, u->secret_key, now, cache);
@@ -72,7 +74,7 @@ auth_outcome authenticate(const boost::beast::http::request_header<>& header, co
     }
     auto parsed = protocol::parse_sigv4_presigned(req.query);
     if (!parsed) return failure(parsed.error());
-    if (auto f = unsigned_sensitive_header(header, parsed->signed_headers)) return *f;
+    if (auto f = unsigned_amz_header(header, parsed->signed_headers)) return *f;
     const user* u = users.find(parsed->credential.access_key);
     if (u == nullptr) return unknown_key();
     auto ctx = protocol::verify_sigv4_presigned(view, *parsed, u->secret_key, now, cache);
