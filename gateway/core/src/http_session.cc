@@ -448,7 +448,9 @@ class http_session final : public session_control,
         co_await async_respond(ctx, http::status::ok, metrics::kContentType, std::move(text));
       } else if (overloaded_) {
         co_await async_respond_error(ctx, transport_error::slow_down);
-      } else if (auto ticket = env_.inflight.try_acquire()) {
+      } else if (auto ticket =
+                     (req.method() == http::verb::head ? env_.inflight_heads : env_.inflight)
+                         .try_acquire()) {
         env_.stats.in_flight.inc();
         struct in_flight_guard {
           metrics::gauge& g;

@@ -25,6 +25,9 @@ struct session_env {
         // this many at once; past that the socket is closed at once.
         overload_connections(std::max<std::uint32_t>(16, c.max_connections / 8)),
         inflight(c.max_inflight_requests),
+        // HEADs (existence checks on the time-to-first-token path) have their
+        // own lane of the same size: a flood of uploads cannot starve them.
+        inflight_heads(c.max_inflight_requests),
         log(c.access_log, c.access_log_format),
         stats(metrics) {}
 
@@ -36,6 +39,7 @@ struct session_env {
   admission_counter connections;
   admission_counter overload_connections;
   admission_counter inflight;
+  admission_counter inflight_heads;
   access_log log;
   std::atomic<bool> stopping{false};
   session_registry registry;
