@@ -58,6 +58,7 @@ bool part_reader::load_block(std::uint32_t shard, std::uint64_t stripe, std::spa
   }
   if (ok && XXH3_64bits(dst.data(), dst.size()) == checksum(shard, stripe)) return true;
   bad_ |= shard_mask{1} << shard;
+  if (ok) corrupt_ |= shard_mask{1} << shard;
   return false;
 }
 

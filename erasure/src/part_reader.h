@@ -41,6 +41,9 @@ class part_reader {
   bool degraded() const noexcept { return degraded_; }
   // Shards found missing or corrupt (bit i = shard i).
   shard_mask bad_shards() const noexcept { return bad_; }
+  // The subset of bad_shards() that read back in full but failed a block
+  // checksum (bitrot), as opposed to missing files and failed reads.
+  shard_mask corrupt_shards() const noexcept { return corrupt_; }
 
  private:
   [[nodiscard]] result<void> read_stripe(std::uint64_t stripe, std::uint64_t from,
@@ -63,6 +66,7 @@ class part_reader {
   aligned_buffer scratch_;  // one block, for partial blocks
   aligned_buffer rebuild_;  // (k + m) blocks, for degraded stripes
   shard_mask bad_ = 0;
+  shard_mask corrupt_ = 0;
   bool degraded_ = false;
 };
 

@@ -100,6 +100,7 @@ result<object_health> store_impl::check_object(std::string_view bucket, std::str
   // and manifest copy both in place.
   std::vector<char> good(set_->size(), 0);
   std::vector<char> data_good(set_->size(), 0);
+  std::vector<char> checksum_bad(set_->size(), 0);  // full-size shard file, a block fails
   set_->run_each([&](std::size_t d) -> result<void> {
     if (!r.data_present[d]) return {};
     const auto shard = m.shard_of_disk(static_cast<std::uint32_t>(d));
@@ -118,8 +119,10 @@ result<object_health> store_impl::check_object(std::string_view bucket, std::str
       if (!size || *size != g.shard_file_size()) return make_error_code(errc::corrupt);
       for (std::uint64_t s = 0; s < g.stripes(); ++s) {
         if (!read_block(f->get(), s * m.block_size, block.span().first(g.block_length(s)),
-                        p.block_checksums[s * m.shard_count() + shard]))
+                        p.block_checksums[s * m.shard_count() + shard])) {
+          checksum_bad[d] = 1;
           return make_error_code(errc::corrupt);
+        }
       }
     }
     data_good[d] = 1;
@@ -155,6 +158,7 @@ result<object_health> store_impl::check_object(std::string_view bucket, std::str
   h.shards_ok += h.shards_healed;
   h.problem.clear();
   ++healed_objects_;
+  for (std::size_t d : targets) bitrot_repaired_ += checksum_bad[d] ? 1 : 0;
   return h;
 }
 
@@ -551,6 +555,8 @@ result<store_info> store_impl::info() {
   if (auto q = index_->heal_queue_size(); q) out.heal_queue = *q;
   out.degraded_reads = degraded_reads_;
   out.healed_objects = healed_objects_;
+  out.bitrot_detected = bitrot_detected_;
+  out.bitrot_repaired = bitrot_repaired_;
   return out;
 }
 

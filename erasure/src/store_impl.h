@@ -112,6 +112,7 @@ class store_impl final : public store {
   std::shared_mutex& bucket_lock() noexcept { return bucket_mutex_; }
   void crash_point(std::string_view name) const;
   void note_degraded_read() noexcept { ++degraded_reads_; }
+  void note_bitrot(std::uint64_t shards) noexcept { bitrot_detected_ += shards; }
 
   // Publishes `m` (new current version of m.object.bucket/key) on every online
   // disk: puts the data dir in place, writes and syncs the manifest and the
@@ -206,6 +207,8 @@ class store_impl final : public store {
   cache_ledger ledger_;
   std::atomic<std::uint64_t> degraded_reads_{0};
   std::atomic<std::uint64_t> healed_objects_{0};
+  std::atomic<std::uint64_t> bitrot_detected_{0};
+  std::atomic<std::uint64_t> bitrot_repaired_{0};
   std::mutex queued_mu_;
   std::unordered_set<std::string> queued_;  // keys this process put in the heal queue
   std::mutex wake_mu_;

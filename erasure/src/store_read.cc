@@ -2,6 +2,8 @@
 // index and the manifest cache, bytes through part_reader.
 #include <spdlog/spdlog.h>
 
+#include <bit>
+
 #include "layout.h"
 #include "part_reader.h"
 #include "store_impl.h"
@@ -32,6 +34,10 @@ class object_reader_impl final : public object_reader {
   }
 
   ~object_reader_impl() override {
+    std::uint64_t corrupt = 0;
+    for (const auto& r : readers_)
+      if (r) corrupt += static_cast<std::uint64_t>(std::popcount(r->corrupt_shards()));
+    if (corrupt > 0) s_.note_bitrot(corrupt);
     if (degraded()) {
       s_.note_degraded_read();
       s_.queue_heal(info_.bucket, info_.key, "degraded read");

@@ -59,6 +59,13 @@ void collect_store(m::scrape_writer& w, erasure::store& store) {
   w.add("kvgate_erasure_healed_objects_total",
         "Objects repaired by heal (queue, replaced disks, verify with repair).",
         m::metric_type::counter, {{{}, as_double(info->healed_objects)}});
+  w.add("kvgate_erasure_bitrot_detected_total",
+        "Shards whose bytes failed a block checksum on a read (bitrot); the object is queued "
+        "for heal.",
+        m::metric_type::counter, {{{}, as_double(info->bitrot_detected)}});
+  w.add("kvgate_erasure_bitrot_repaired_total",
+        "Shards rewritten by heal after failing a block checksum.", m::metric_type::counter,
+        {{{}, as_double(info->bitrot_repaired)}});
   w.add("kvgate_erasure_heal_queue_depth", "Objects waiting in the persistent heal queue.",
         m::metric_type::gauge, {{{}, as_double(info->heal_queue)}});
   w.add("kvgate_buckets", "Buckets.", m::metric_type::gauge, {{{}, as_double(info->buckets)}});

@@ -136,6 +136,11 @@ struct store_info {
   std::uint64_t heal_queue = 0;
   std::uint64_t degraded_reads = 0;
   std::uint64_t healed_objects = 0;
+  // Bitrot: shard files whose bytes failed a block checksum although they
+  // read back in full, found by reads (each queues its object for heal) and
+  // rewritten by heal. Counted once per shard and part per read / heal.
+  std::uint64_t bitrot_detected = 0;
+  std::uint64_t bitrot_repaired = 0;
 };
 
 // What a heal or verify pass found for one object.
