@@ -30,6 +30,8 @@
 #                             root, ~/.cache/kvgate-rdma-vm otherwise
 #   KVGATE_RDMA_VM_NO_APT=1   never call apt-get (skip when something is missing)
 #   KVGATE_RDMA_VM_COMPRESS=gzip  gzip the initramfs (default: uncompressed)
+#   KVGATE_RDMA_VM_ACCEL=kvm  boot with -accel kvm -cpu host (default tcg: a
+#                             writable /dev/kvm here does not boot the guest)
 #   ASAN_OPTIONS UBSAN_OPTIONS LSAN_OPTIONS  passed on to the guest when set
 # Exit status: 0 every case passed, 1 a case failed or the VM did not finish,
 # 2 usage error, 77 the machine cannot run it (printed as "SKIPPED: <reason>").
