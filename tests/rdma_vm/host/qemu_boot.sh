@@ -1,13 +1,15 @@
 # Boots the guest and judges its serial console (sourced by run.sh).
 #
-# One VM: -smp 2 (one vCPU starves rxe's kernel work while a process
-# busy-polls a CQ), -m 2048, no NIC at all (-nic none: rxe0 sits on a dummy
-# netdev inside the guest, so nothing leaves the VM), TCG unless
-# KVGATE_RDMA_VM_ACCEL=kvm (a writable /dev/kvm is not enough: on these
-# firecracker machines -cpu host aborts on MSR 0x10a and
-# host,-arch-capabilities hangs after "Probing EDD"). QEMU runs under `timeout`; its console is read line by line (CRs
-# stripped, host time since boot prepended) into the serial log, and marker
-# lines are echoed as they arrive.
+# One VM: -smp 2 (one vCPU starves rxe's kernel work while a process busy-
+# polls a CQ), -m 4096 (the kernel holds the uncompressed initramfs while it
+# unpacks it: with the ~530 MB ASan kvgate and a second ASan binary, 2048 ran
+# out), no NIC at all (-nic none: rxe0 sits on a dummy netdev inside the
+# guest, so nothing leaves the VM), TCG unless KVGATE_RDMA_VM_ACCEL=kvm (a
+# writable /dev/kvm is not enough: on these firecracker machines -cpu host
+# aborts on MSR 0x10a and host,-arch-capabilities hangs after "Probing EDD").
+# QEMU runs under `timeout`; its console is read line by line (CRs stripped,
+# host time since boot prepended) into the serial log, and marker lines are
+# echoed as they arrive.
 # shellcheck shell=bash disable=SC2154 # run.sh and the other host/ files set the globals
 
 readonly rdma_vm_marker='KVGATE-RDMA-VM:'
@@ -35,10 +37,10 @@ boot_guest() {
     cpu=host
   fi
   : >"$log"
-  note "booting $kernel_version (qemu -accel $accel -smp 2 -m 2048, timeout ${vm_timeout}s); serial log: $log"
+  note "booting $kernel_version (qemu -accel $accel -smp 2 -m 4096, timeout ${vm_timeout}s); serial log: $log"
   set +e
   timeout --kill-after=10 "$vm_timeout" qemu-system-x86_64 \
-    -machine pc -accel "$accel" -cpu "$cpu" -smp 2 -m 2048 \
+    -machine pc -accel "$accel" -cpu "$cpu" -smp 2 -m 4096 \
     -nic none -no-reboot -display none -monitor none -serial stdio \
     -kernel "$kernel_image" -initrd "$initrd" \
     -append "console=ttyS0 quiet loglevel=4 panic=-1" \
