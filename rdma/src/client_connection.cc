@@ -3,6 +3,7 @@
 #include <poll.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <vector>
 
 #include "kvgate/rdma/connect_request.h"
@@ -54,6 +55,17 @@ struct client_connection::impl {
     return rdma_errc::device_error;
   }
 };
+
+result<void> client_connection::probe(const client_connection_config& config) {
+  if (!verbs::load({config.ibverbs_library, config.rdmacm_library}))
+    return rdma_errc::library_unavailable;
+  std::error_code ec;
+  const std::filesystem::path devices = "/sys/class/infiniband";
+  if (!std::filesystem::is_directory(devices, ec) || std::filesystem::is_empty(devices, ec))
+    return rdma_errc::not_enabled;
+  if (!std::filesystem::exists("/dev/infiniband/rdma_cm", ec)) return rdma_errc::not_enabled;
+  return {};
+}
 
 client_connection::client_connection(std::unique_ptr<impl> i) : impl_(std::move(i)) {}
 client_connection::~client_connection() = default;
@@ -127,6 +139,15 @@ result<client_region> client_connection::register_memory(std::span<std::byte> me
                              mr->rkey};
   impl_->regions.push_back(std::move(mr));
   return region;
+}
+
+void client_connection::deregister_memory(const client_region& region) {
+  auto& regions = impl_->regions;
+  const auto it = std::find_if(regions.begin(), regions.end(), [&](const verbs::mr_ptr& mr) {
+    return reinterpret_cast<std::uint64_t>(mr->addr) == region.addr &&
+           mr->length == region.length && mr->rkey == region.rkey;
+  });
+  if (it != regions.end()) regions.erase(it);
 }
 
 result<std::string> client_connection::token(const client_region& region, std::uint64_t offset,

@@ -10,7 +10,6 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/use_future.hpp>
-#include <filesystem>
 
 #include "client_impl.h"
 
@@ -81,12 +80,12 @@ result<std::unique_ptr<client>> client::create(client_options options) {
   state->pool = std::make_unique<detail::connection_pool>(
       state->io.get_executor(), &state->tls, state->server.tls, state->options.connect_timeout,
       state->options.pool_size);
-  std::error_code fs_ec;
-  const bool device = std::filesystem::exists("/sys/class/infiniband", fs_ec) &&
-                      !std::filesystem::is_empty("/sys/class/infiniband", fs_ec);
-  state->rdma_device_present = false;  // the RDMA transport is not wired in yet
-  state->rdma_unused_reason =
-      device ? "the SDK's RDMA transport is not wired in yet" : "no RDMA device on this host";
+  state->rdma_connector_ =
+      state->options.rdma_connector ? state->options.rdma_connector : make_verbs_connector();
+  if (state->options.rdma != rdma_mode::off) {
+    state->rdma_unused_reason = state->rdma_connector_->unavailable_reason();
+    state->rdma_device_present = state->rdma_unused_reason.empty();
+  }
   for (unsigned i = 0; i < state->options.io_threads; ++i)
     state->threads.emplace_back([s = state.get()] { s->io.run(); });
   return std::unique_ptr<client>(new client(std::move(state)));
@@ -181,6 +180,48 @@ result<list_page> object_lister::next() {
   return std::move(page->page);
 }
 
+result<registered_memory> client::register_memory(void* ptr, std::size_t len) {
+  if (ptr == nullptr || len == 0)
+    return make_error(sdk_errc::invalid_argument, "register_memory: empty region");
+  if (impl_->options.rdma == rdma_mode::off)
+    return make_error(sdk_errc::rdma_unavailable, "register_memory: the client has rdma=off");
+  if (!impl_->rdma_device_present)
+    return make_error(sdk_errc::rdma_unavailable, "register_memory: " + impl_->rdma_unused_reason);
+  const std::span<std::byte> bytes(static_cast<std::byte*>(ptr), len);
+  return registered_memory(impl_->rdma_memory, impl_->rdma_memory->add(bytes), bytes);
+}
+
+namespace {
+
+// What carries bytes and why, e.g. "rdma (rc1, listener 192.0.2.1:7471) +
+// tcp below 262144 bytes" or "tcp (no RDMA device on this host)".
+std::string describe_transport(const client::impl& state, path_state path,
+                               const std::string& last_change) {
+  const std::string plain = state.server.tls ? "tls" : "tcp";
+  if (state.options.rdma == rdma_mode::off) return plain + " (rdma off)";
+  if (!state.rdma_device_present) return plain + " (" + state.rdma_unused_reason + ")";
+  if (state.rdma_memory->empty()) return plain + " (no memory registered for RDMA)";
+  switch (path) {
+    case path_state::unknown:
+      return plain + " (RDMA not tried yet)";
+    case path_state::supported: {
+      std::string s = "rdma (rc1";
+      if (state.rdma_listener)
+        s += ", listener " + state.rdma_listener->address + ":" +
+             std::to_string(state.rdma_listener->port);
+      const auto floor = std::max(state.options.min_rdma_bytes, state.rdma.limits().min_rdma_bytes);
+      return s + ") + " + plain + " below " + std::to_string(floor) + " bytes";
+    }
+    case path_state::unsupported:
+      return plain + " (server does not offer RDMA: " + last_change + ")";
+    case path_state::degraded:
+      return plain + " (RDMA path degraded: " + last_change + ")";
+  }
+  return plain;
+}
+
+}  // namespace
+
 client_stats client::stats() const {
   const auto& c = impl_->counters;
   client_stats s;
@@ -201,10 +242,8 @@ client_stats client::stats() const {
     std::lock_guard lock(impl_->rdma_mutex);
     s.rdma_state = impl_->rdma.state();
     s.rdma = impl_->rdma.counters();
+    s.transport = describe_transport(*impl_, s.rdma_state, impl_->rdma_last_change);
   }
-  s.transport = std::string(impl_->server.tls ? "tls" : "tcp") +
-                (impl_->options.rdma == rdma_mode::off ? " (rdma off)"
-                                                       : " (" + impl_->rdma_unused_reason + ")");
   return s;
 }
 

@@ -11,6 +11,7 @@
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ssl/context.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <mutex>
 #include <optional>
 #include <random>
@@ -21,6 +22,7 @@
 #include "http_exchange.h"
 #include "kvgate/protocol/sigv4_signer.h"
 #include "kvgate/sdk/client.h"
+#include "rdma_memory.h"
 #include "s3_documents.h"
 
 namespace kvgate::sdk {
@@ -38,6 +40,9 @@ struct request_spec {
   std::vector<protocol::owned_header> headers;  // all signed (host is added)
   std::span<const std::byte> body;
   bool idempotent = true;
+  std::string raw_path;       // set: this path-style path instead of bucket/key (/.rdma/v1/...)
+  unsigned max_attempts = 0;  // 0: options.retry.max_attempts (RDMA requests: 1)
+  bool send_content_length = false;  // Content-Length: 0 for an empty body (RDMA PUT)
 };
 
 struct response {
@@ -79,6 +84,11 @@ struct client::impl {
   asio::awaitable<result<get_result>> async_get(std::string bucket, std::string key,
                                                 std::span<std::byte> buffer,
                                                 std::optional<byte_range> range);
+  // The TCP part of async_get (after the RDMA path declined): one GET, or
+  // parallel ranged GETs into a large buffer. Never routed to RDMA again.
+  asio::awaitable<result<get_result>> async_tcp_get(std::string bucket, std::string key,
+                                                    std::span<std::byte> buffer,
+                                                    std::optional<byte_range> range);
   asio::awaitable<result<get_result>> async_parallel_get(std::string bucket, std::string key,
                                                          std::span<std::byte> buffer);
   asio::awaitable<result<object_info>> async_head(std::string bucket, std::string key);
@@ -98,9 +108,38 @@ struct client::impl {
                                                                   std::string token,
                                                                   unsigned page_size);
 
-  // Routes a GET/PUT through the RDMA state machine: returns an error only
-  // when rdma=on forbids the TCP path for this request.
-  result<void> choose_transport(rdma_operation op, std::uint64_t bytes);
+  // The RDMA fast path (rdma_transfer_ops.cc): nullopt means "send it over
+  // TCP"; a value is the operation's final answer (RDMA success, a GET
+  // declined with its body, an S3 error, or rdma=on refusing TCP).
+  asio::awaitable<std::optional<result<get_result>>> async_rdma_get(
+      const std::string& bucket, const std::string& key, std::span<std::byte> buffer,
+      const std::optional<byte_range>& range);
+  asio::awaitable<std::optional<result<put_result>>> async_rdma_put(const std::string& bucket,
+                                                                    const std::string& key,
+                                                                    std::span<const std::byte> data,
+                                                                    const put_options& opts);
+  // Its pieces: the route (under rdma_mutex), discovery, the session, the
+  // reply reported to the state machine (fencing/dropping the session as it
+  // says), the rdma=on refusal, the CRC32C check of RDMA-written bytes.
+  struct rdma_ticket {
+    std::shared_ptr<detail::live_session> session;
+    detail::memory_region region;
+  };
+  route_decision rdma_route(rdma_operation op, std::uint64_t bytes, bool registered);
+  asio::awaitable<void> async_rdma_discover();
+  asio::awaitable<std::shared_ptr<detail::live_session>> async_rdma_session(rdma_operation op,
+                                                                            unsigned attempt,
+                                                                            reply_action& action);
+  asio::awaitable<result<std::optional<rdma_ticket>>> async_rdma_prepare(rdma_operation op,
+                                                                         std::uint64_t bytes,
+                                                                         const std::byte* data,
+                                                                         std::uint64_t window,
+                                                                         unsigned attempt);
+  reply_action rdma_report(const rdma_reply& reply,
+                           const std::shared_ptr<detail::live_session>& session);
+  error rdma_refusal(std::string_view why) const;
+  result<void> verify_rdma_checksum(const detail::response& r, std::span<const std::byte> received,
+                                    get_result& got);
   std::chrono::milliseconds next_backoff(unsigned retry);
   // Counts the finished operation (and its error).
   template <class T>
@@ -125,9 +164,16 @@ struct client::impl {
   std::atomic<bool> batch_exists_supported{true};
 
   bool rdma_device_present = false;
-  std::string rdma_unused_reason;
-  mutable std::mutex rdma_mutex;
+  std::string rdma_unused_reason;  // why this host cannot use RDMA ("" when it can)
+  mutable std::mutex rdma_mutex;   // guards rdma and rdma_last_change
   rdma_path rdma;
+  std::string rdma_last_change;  // why the path last changed state (stats().transport)
+  std::optional<rdma::listener_address> rdma_listener;
+  std::shared_ptr<rdma_connector> rdma_connector_;
+  std::shared_ptr<detail::rdma_memory_registry> rdma_memory =
+      std::make_shared<detail::rdma_memory_registry>();
+  // Runs the blocking RDMA calls (rdma_connect, ibv_reg_mr) off the io threads.
+  asio::thread_pool rdma_blocking{1};
 
   std::mutex rng_mutex;
   std::mt19937_64 rng;

@@ -1,7 +1,9 @@
 // One HTTP request/response on a pooled connection: writes the head and the
-// caller's body span, reads the response head, then the body into a sink:
-// the caller's span (success bodies of GET), or a bounded string (XML and
-// error bodies). No retries here (client.cc); no copies of object bytes.
+// caller's body span in one gathered write, reads the response head, then the
+// body into a sink: the caller's span (success bodies of GET: the bytes the
+// head read brought along are moved there, the rest is read from the socket
+// straight into the span), or a bounded string (XML and error bodies). No
+// retries here (request_engine.cc); no copies of object bytes.
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
@@ -33,7 +35,14 @@ struct body_sink {
   std::string text;
   std::size_t text_limit = 8u << 20;
   std::uint64_t received = 0;  // bytes written into target
+  // CRC32C of the bytes written into target, updated as they arrive (while
+  // they are still in cache) when `crc32c` is set; reset by each exchange.
+  bool crc32c = false;
+  std::uint32_t crc32c_value = 0;
 };
+
+// The x-amz-checksum-crc32c spelling of a CRC32C value (base64, big-endian).
+std::string crc32c_header_value(std::uint32_t crc);
 
 struct incoming_response {
   unsigned status = 0;

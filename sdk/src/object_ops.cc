@@ -43,7 +43,7 @@ std::optional<std::uint64_t> content_range_total(std::string_view v) {
 asio::awaitable<result<put_result>> client::impl::async_put(std::string bucket, std::string key,
                                                             std::span<const std::byte> data,
                                                             put_options opts) {
-  if (auto t = choose_transport(rdma_operation::put, data.size()); !t) co_return t.error();
+  if (auto done = co_await async_rdma_put(bucket, key, data, opts)) co_return std::move(*done);
   if (data.size() > options.multipart_threshold)
     co_return co_await async_multipart_put(std::move(bucket), std::move(key), data,
                                            std::move(opts));
@@ -67,8 +67,13 @@ asio::awaitable<result<get_result>> client::impl::async_get(std::string bucket, 
                                                             std::optional<byte_range> range) {
   if (range && range->length && *range->length == 0)
     co_return make_error(sdk_errc::invalid_argument, "empty range");
-  const std::uint64_t expected = range && range->length ? *range->length : buffer.size();
-  if (auto t = choose_transport(rdma_operation::get, expected); !t) co_return t.error();
+  if (auto done = co_await async_rdma_get(bucket, key, buffer, range)) co_return std::move(*done);
+  co_return co_await async_tcp_get(std::move(bucket), std::move(key), buffer, range);
+}
+
+asio::awaitable<result<get_result>> client::impl::async_tcp_get(std::string bucket, std::string key,
+                                                                std::span<std::byte> buffer,
+                                                                std::optional<byte_range> range) {
   if (!range && buffer.size() > options.parallel_get_threshold)
     co_return co_await async_parallel_get(std::move(bucket), std::move(key), buffer);
 
@@ -84,6 +89,7 @@ asio::awaitable<result<get_result>> client::impl::async_get(std::string bucket, 
   }
   body_sink sink;
   sink.target = buffer;
+  sink.crc32c = true;  // computed as the bytes land in the buffer
   auto r = co_await async_request(std::move(spec), sink);
   if (!r) co_return r.error();
   if (r->status != 200 && r->status != 206) co_return http_error(*r);

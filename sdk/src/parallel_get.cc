@@ -21,11 +21,11 @@ asio::awaitable<result<get_result>> client::impl::async_parallel_get(std::string
                                                                      std::string key,
                                                                      std::span<std::byte> buffer) {
   const std::uint64_t part = std::max<std::uint64_t>(options.part_size, 1);
-  auto first = co_await async_get(
+  auto first = co_await async_tcp_get(
       bucket, key, buffer.first(std::min<std::uint64_t>(part, buffer.size())), byte_range{0, part});
   if (!first) {
     if (first.error().http_status == 416)  // empty object: no range is satisfiable
-      co_return co_await async_get(bucket, key, buffer.first(0), std::nullopt);
+      co_return co_await async_tcp_get(bucket, key, buffer.first(0), std::nullopt);
     co_return first.error();
   }
   get_result out = *first;

@@ -75,13 +75,21 @@ using namespace detail;
 client::impl::impl(client_options opts)
     : options(std::move(opts)),
       work(asio::make_work_guard(io)),
-      rdma(options.endpoint + " rail 0",
-           [&] {
-             rdma_fallback_config c = options.rdma_fallback;
-             c.mode = options.rdma;
-             c.min_rdma_bytes = options.min_rdma_bytes;
-             return c;
-           }()),
+      rdma(
+          options.endpoint + " rail 0",
+          [&] {
+            rdma_fallback_config c = options.rdma_fallback;
+            c.mode = options.rdma;
+            c.min_rdma_bytes = options.min_rdma_bytes;
+            return c;
+          }(),
+          // Called under rdma_mutex: one log line per change, and the reason
+          // kept for stats().transport.
+          [this](path_state from, path_state to, std::string_view why) {
+            spdlog::info("kvgate sdk: RDMA path {} rail 0: {} -> {} ({})", options.endpoint,
+                         to_string(from), to_string(to), why);
+            rdma_last_change = std::string(why);
+          }),
       rng(std::random_device{}()) {}
 
 client::impl::~impl() {
@@ -96,23 +104,14 @@ std::chrono::milliseconds client::impl::next_backoff(unsigned retry) {
   return backoff_delay(options.retry, retry, r);
 }
 
-result<void> client::impl::choose_transport(rdma_operation op, std::uint64_t bytes) {
-  std::lock_guard lock(rdma_mutex);
-  // The RDMA transport is not wired into the client yet: the device is
-  // reported absent, so auto/off go TCP and `on` fails for eligible sizes.
-  const rdma_request_facts facts{op, bytes, rdma_device_present, false};
-  const auto decision = rdma.route_for(facts, std::chrono::steady_clock::now());
-  if (decision.path == route::fail) {
-    std::string why = "rdma=on but " + std::string(decision.why);
-    if (decision.why != rdma_unused_reason) why += " (" + rdma_unused_reason + ")";
-    return make_error(sdk_errc::rdma_unavailable, why);
-  }
-  return {};
-}
-
 asio::awaitable<result<response>> client::impl::async_request(request_spec spec, body_sink& sink) {
-  auto where = locate(server, options.addressing, spec.bucket, spec.key, connect_to);
+  auto where = spec.raw_path.empty()
+                   ? locate(server, options.addressing, spec.bucket, spec.key, connect_to)
+                   : locate(server, addressing_style::path, {}, {}, connect_to);
   if (!where) co_return where.error();
+  if (!spec.raw_path.empty()) where->path = spec.raw_path;
+  retry_options retry = options.retry;
+  if (spec.max_attempts != 0) retry.max_attempts = spec.max_attempts;
   const bool head = spec.method == http::verb::head;
 
   bool stale_retry_used = false;
@@ -125,6 +124,7 @@ asio::awaitable<result<response>> client::impl::async_request(request_spec spec,
     if (!signed_req) co_return signed_req.error();
     outgoing_request& out = *signed_req;
     out.body = spec.body;
+    out.send_content_length = spec.send_content_length;
 
     std::optional<error> failure;
     exchange_result ex;
@@ -159,7 +159,7 @@ asio::awaitable<result<response>> client::impl::async_request(request_spec spec,
         continue;
       }
       const attempt_outcome outcome{failure->code, 0};
-      if (should_retry(options.retry, attempt, outcome, spec.idempotent)) {
+      if (should_retry(retry, attempt, outcome, spec.idempotent)) {
         ++counters.retries;
         pool->close_idle();
         const auto delay = next_backoff(attempt - 1);
@@ -175,7 +175,7 @@ asio::awaitable<result<response>> client::impl::async_request(request_spec spec,
     }
 
     const attempt_outcome outcome{{}, ex.response.status};
-    if (should_retry(options.retry, attempt, outcome, spec.idempotent)) {
+    if (should_retry(retry, attempt, outcome, spec.idempotent)) {
       ++counters.retries;
       const auto delay = next_backoff(attempt - 1);
       asio::steady_timer timer(co_await asio::this_coro::executor, delay);

@@ -1,7 +1,8 @@
 // kvgate-cli: put/get/head/ls/rm/mb against kvgate (or any S3 server) with
 // the SDK. Objects are named s3://bucket/key. Files are memory-mapped, so a
 // put sends the file's pages and a get writes straight into the file's.
-// Large transfers show a progress bar when stderr is a terminal.
+// Large transfers show a progress bar when stderr is a terminal. `bench`
+// runs a bounded workload (cli_bench.h).
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -15,6 +16,7 @@
 #include <thread>
 #include <vector>
 
+#include "cli_bench.h"
 #include "kvgate/sdk/client.h"
 
 namespace sdk = kvgate::sdk;
@@ -116,6 +118,8 @@ int main(int argc, char** argv) {
   app.add_option("--region", region, "SigV4 region");
   app.add_option("--part-size", options.part_size, "multipart part / parallel range size, bytes");
   app.add_option("--parallelism", options.parallelism, "parts or ranges in flight");
+  app.add_option("--pool-size", options.pool_size, "idle keep-alive connections kept");
+  app.add_option("--io-threads", options.io_threads, "threads running the client's I/O");
   app.add_flag("--stats", show_stats, "print the client's counters at the end");
   app.add_flag("--no-progress", no_progress, "no progress bar");
   app.add_flag("-v,--verbose", verbose, "log retries and RDMA path changes");
@@ -137,6 +141,28 @@ int main(int argc, char** argv) {
   rm->add_option("object", src)->required();
   auto* mb = app.add_subcommand("mb", "create bucket s3://bucket");
   mb->add_option("bucket", src)->required();
+  kvgate::sdk::tools::bench_options bench_opts;
+  std::string bench_size = "32MiB";
+  auto* bench = app.add_subcommand(
+      "bench", "bounded workload on s3://bucket[/prefix]: throughput and latency percentiles");
+  bench->add_option("prefix", src, "s3://bucket[/prefix] the objects are written under")
+      ->required();
+  bench->add_option("--op", bench_opts.op, "put, get, mix (--write-percent) or exists")
+      ->check(CLI::IsMember({"put", "get", "mix", "exists"}));
+  bench->add_option("--size", bench_size, "object size (4096, 4KiB, 32MiB)");
+  bench->add_option("--concurrency", bench_opts.concurrency, "operations in flight");
+  bench->add_option("--count", bench_opts.count, "operations at most (exists: rounds of each)");
+  bench->add_option("--seconds", bench_opts.seconds, "time budget");
+  bench->add_option("--keys", bench_opts.keys,
+                    "distinct objects (default 2 x concurrency; exists: keys a round, 80)");
+  bench->add_option("--write-percent", bench_opts.write_percent, "mix: share of puts")
+      ->check(CLI::Range(0, 100));
+  bench->add_option("--miss-percent", bench_opts.miss_percent, "exists: keys never written")
+      ->check(CLI::Range(0, 100));
+  bool bench_no_populate = false;
+  bench->add_flag("--no-populate", bench_no_populate,
+                  "the objects exist already (a put run wrote them)");
+  bench->add_flag("--json", bench_opts.json, "one JSON object instead of a table line");
   CLI11_PARSE(app, argc, argv);
 
   spdlog::set_level(verbose ? spdlog::level::debug : spdlog::level::warn);
@@ -227,6 +253,19 @@ int main(int argc, char** argv) {
     auto o = object_arg(src);
     if (!o) return 2;
     if (auto r = client.remove(o->bucket, o->key); !r) return fail(r.error());
+  } else if (*bench) {
+    auto o = object_arg(src);
+    if (!o) return 2;
+    auto size = kvgate::sdk::tools::parse_size(bench_size);
+    if (!size) {
+      fmt::print(stderr, "kvgate-cli: bad --size {}\n", bench_size);
+      return 2;
+    }
+    bench_opts.bucket = o->bucket;
+    bench_opts.prefix = o->key;
+    bench_opts.size = *size;
+    bench_opts.populate = !bench_no_populate;
+    rc = kvgate::sdk::tools::run_bench(client, bench_opts);
   } else if (*mb) {
     auto o = object_arg(src);
     if (!o) return 2;

@@ -7,6 +7,9 @@
 //                    [--addressing path|virtual] --bucket B all
 //   kvgate_sdk_check ... restart   (PUT, print "READY", wait for a stdin
 //                                   line, then GET with retries)
+//   kvgate_sdk_check ... rdma [--expect rdma|tcp] [--rounds N]
+//                                  (registered memory, 32 MiB over RDMA or
+//                                   the visible TCP fallback; the soft-RoCE guest)
 // Prints "FAIL: <what>" per failed check, the client's counters as one JSON
 // line prefixed "STATS ", and exits 0 only when every check passed.
 #include <fmt/format.h>
@@ -15,6 +18,7 @@
 #include <CLI/CLI.hpp>
 #include <cstring>
 #include <iostream>
+#include <numeric>
 #include <random>
 #include <vector>
 
@@ -69,13 +73,15 @@ void print_stats(const sdk::client_stats& s) {
       "\"multipart_uploads\": {}, \"ranged_gets\": {}, \"transport\": \"{}\", \"rdma_mode\": "
       "\"{}\", \"rdma_state\": \"{}\", \"rdma_ops\": {}, \"rdma_bytes\": {}, \"rdma_fallbacks\": "
       "{}, \"rdma_failures\": {}, \"rdma_ineligible_no_device\": {}, "
-      "\"rdma_ineligible_below_min_size\": {}, \"rdma_declines\": {{{}}}}}\n",
+      "\"rdma_ineligible_below_min_size\": {}, \"rdma_ineligible_not_registered\": {}, "
+      "\"rdma_declines\": {{{}}}}}\n",
       s.requests, s.operations, s.errors, s.retries, s.bytes_sent, s.bytes_received,
       s.connections_opened, s.connections_reused, s.checksums_verified, s.checksum_mismatches,
       s.multipart_uploads, s.ranged_gets, s.transport, to_string(s.mode), to_string(s.rdma_state),
       s.rdma.rdma_ops, s.rdma.rdma_bytes, s.rdma.fallbacks, s.rdma.failures,
       s.rdma.ineligible[static_cast<std::size_t>(sdk::ineligible_reason::no_device)],
       s.rdma.ineligible[static_cast<std::size_t>(sdk::ineligible_reason::below_min_size)],
+      s.rdma.ineligible[static_cast<std::size_t>(sdk::ineligible_reason::buffer_not_registered)],
       declines);
   std::fflush(stdout);
 }
@@ -336,6 +342,104 @@ void run_all(sdk::client& c, const sdk::client_options& options, const std::stri
         "stats: keep-alive connections reused");
 }
 
+// The RDMA fast path (tests/rdma_vm/sdk_cases.sh): 32 MiB PUTs and GETs from
+// and into registered memory, byte-exact. `expect` is "rdma" (every large
+// transfer over RDMA, no fallback) or "tcp" (the gateway has RDMA off: the
+// same transfers fall back to TCP, visibly in stats()). `rounds` > 1 also
+// prints MEASURE lines (MiB/s of the SDK over RDMA, then over TCP).
+void run_rdma(const sdk::client_options& options, const std::string& bucket,
+              const std::string& expect, int rounds) {
+  auto made = sdk::client::create(options);
+  if (!check_ok(made, "client with rdma=auto")) return;
+  sdk::client& c = **made;
+  check_ok(c.create_bucket(bucket), "create bucket");
+  const std::size_t size = 32u << 20;
+  const auto want = pattern(size, 11);
+  std::vector<std::byte> pool(2 * size);
+  auto reg = c.register_memory(pool);
+  if (!check_ok(reg, "register 64 MiB for RDMA")) return;
+  std::memcpy(pool.data(), want.data(), size);
+  const std::span<std::byte> put_area = std::span(pool).first(size);
+  const std::span<std::byte> get_area = std::span(pool).subspan(size);
+  const auto timed = [](auto&& f) {
+    const auto t0 = std::chrono::steady_clock::now();
+    f();
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  };
+  double put_s = 0, get_s = 0;
+  for (int i = 0; i < rounds; ++i) {
+    const std::string key = fmt::format("rdma/segment-{}", i);
+    put_s += timed([&] { check_ok(c.put(bucket, key, put_area), "put 32 MiB " + key); });
+    std::memset(get_area.data(), 0, size);
+    sdk::result<sdk::get_result> got = sdk::make_error(sdk::sdk_errc::shut_down, "");
+    get_s += timed([&] { got = c.get(bucket, key, get_area); });
+    if (check_ok(got, "get 32 MiB " + key)) {
+      check(got->bytes == size && same(get_area, want), "32 MiB byte-exact " + key);
+      // Over RDMA the PUT is one PutObject, so the GET verifies its CRC32C;
+      // the TCP fallback sends 32 MiB as multipart (per-part checksums only).
+      if (expect == "rdma") check(got->checksum_verified, "CRC32C verified " + key);
+    }
+  }
+  // A ranged GET into the middle of the registered region.
+  std::memset(get_area.data(), 0, size);
+  auto ranged = c.get(bucket, "rdma/segment-0", get_area.subspan(4096, 5u << 20),
+                      sdk::byte_range{1000, 5u << 20});
+  if (check_ok(ranged, "ranged get 5 MiB"))
+    check(same(get_area.subspan(4096, 5u << 20), std::span(want).subspan(1000, 5u << 20)),
+          "ranged get byte-exact");
+  // Unregistered memory goes TCP (counted, not an error).
+  std::vector<std::byte> plain(size);
+  auto unregistered = c.get(bucket, "rdma/segment-0", plain);
+  if (check_ok(unregistered, "get into unregistered memory"))
+    check(same(plain, want), "unregistered get byte-exact");
+
+  const auto s = c.stats();
+  print_stats(s);
+  fmt::print("TRANSPORT {}\n", s.transport);
+  const auto declines = std::accumulate(s.rdma.declines.begin(), s.rdma.declines.end(), 0ull);
+  const std::uint64_t transfers = 2ull * static_cast<std::uint64_t>(rounds) + 1;
+  if (expect == "rdma") {
+    check(s.rdma.rdma_ops == transfers,
+          fmt::format("stats: {} RDMA ops (want {})", s.rdma.rdma_ops, transfers));
+    check(s.rdma.rdma_bytes >= 2ull * rounds * size, "stats: RDMA bytes");
+    check(s.rdma.fallbacks == 0 && s.rdma.failures == 0 && declines == 0,
+          "stats: no fallback, failure or decline");
+    check(s.rdma_state == sdk::path_state::supported, "stats: path supported");
+    check(s.transport.starts_with("rdma"), "stats: transport says rdma");
+    check(s.rdma.ineligible[static_cast<std::size_t>(
+              sdk::ineligible_reason::buffer_not_registered)] == 1,
+          "stats: the unregistered get counted as ineligible");
+  } else {
+    check(s.rdma.rdma_ops == 0, "stats: no RDMA op");
+    check(s.rdma_state == sdk::path_state::unsupported, "stats: path unsupported");
+    check(s.rdma.discoveries >= 1, "stats: capabilities asked");
+    check(s.rdma.fallbacks >= transfers - 1,
+          fmt::format("stats: {} fallbacks to TCP", s.rdma.fallbacks));
+    check(s.transport.find("server does not offer RDMA") != std::string::npos,
+          "stats: transport says why");
+  }
+  if (rounds > 1) {
+    const double mib = 32.0 * rounds;
+    fmt::print("MEASURE sdk_{}_put 32MiBx{}: {:.0f} MiB/s\n", expect, rounds, mib / put_s);
+    fmt::print("MEASURE sdk_{}_get 32MiBx{}: {:.0f} MiB/s\n", expect, rounds, mib / get_s);
+    // The same client with rdma=off: the SDK's TCP path on the same machine.
+    sdk::client_options tcp = options;
+    tcp.rdma = sdk::rdma_mode::off;
+    auto t = sdk::client::create(tcp);
+    if (check_ok(t, "client with rdma=off")) {
+      double tput = 0, tget = 0;
+      for (int i = 0; i < rounds; ++i) {
+        const std::string key = fmt::format("rdma/tcp-{}", i);
+        tput += timed([&] { check_ok((*t)->put(bucket, key, put_area), "tcp put " + key); });
+        tget += timed([&] { check_ok((*t)->get(bucket, key, get_area), "tcp get " + key); });
+      }
+      check(same(get_area, want), "tcp get byte-exact");
+      fmt::print("MEASURE sdk_tcp_put 32MiBx{}: {:.0f} MiB/s\n", rounds, mib / tput);
+      fmt::print("MEASURE sdk_tcp_get 32MiBx{}: {:.0f} MiB/s\n", rounds, mib / tget);
+    }
+  }
+}
+
 // PUT, then wait for the test to kill and restart the gateway, then GET.
 void run_restart(sdk::client& c, const std::string& bucket) {
   const auto body = pattern(300000, 7);
@@ -360,14 +464,20 @@ void run_restart(sdk::client& c, const std::string& bucket) {
 int main(int argc, char** argv) {
   CLI::App app{"kvgate SDK end-to-end checks against a running gateway"};
   sdk::client_options options;
-  std::string bucket = "sdk-check", addressing = "path", connect_to, scenario;
+  std::string bucket = "sdk-check", addressing = "path", connect_to, scenario, expect = "rdma";
+  int rounds = 1;
   app.add_option("--endpoint", options.endpoint)->required();
   app.add_option("--ca-file", options.ca_file);
   app.add_option("--connect-to", connect_to);
   app.add_option("--addressing", addressing);
   app.add_option("--bucket", bucket);
   app.add_option("--max-attempts", options.retry.max_attempts);
-  app.add_option("scenario", scenario)->required()->check(CLI::IsMember({"all", "restart"}));
+  app.add_option("--expect", expect, "rdma scenario: rdma | tcp")
+      ->check(CLI::IsMember({"rdma", "tcp"}));
+  app.add_option("--rounds", rounds, "rdma scenario: 32 MiB PUT+GET rounds (>1: MEASURE lines)");
+  app.add_option("scenario", scenario)
+      ->required()
+      ->check(CLI::IsMember({"all", "restart", "rdma"}));
   CLI11_PARSE(app, argc, argv);
   spdlog::set_level(spdlog::level::warn);
   if (!connect_to.empty()) options.connect_to = connect_to;
@@ -377,6 +487,11 @@ int main(int argc, char** argv) {
     options.retry.base_delay = std::chrono::milliseconds(200);
     options.retry.max_delay = std::chrono::milliseconds(2000);
     options.connect_timeout = std::chrono::milliseconds(2000);
+  }
+  if (scenario == "rdma") {
+    run_rdma(options, bucket, expect, std::max(rounds, 1));
+    fmt::print("{} failure(s)\n", failures);
+    return failures == 0 ? 0 : 1;
   }
   auto created = sdk::client::create(options);
   if (!created) {

@@ -263,6 +263,37 @@ class PythonSdk(unittest.TestCase):
             self.assertTrue(positional.exists(BUCKET, "np/f16") in (True, False))
 
 
+    def test_register_memory_without_an_rdma_device_stays_on_tcp(self):
+        """On a host without RDMA (these machines: no device, no rdma_cm)
+        register_memory raises rdma_unavailable and says why, the client keeps
+        working over TCP into the same buffer, and rdma='off' or an empty buffer
+        are refused with their own codes. The RDMA path itself runs in the
+        soft-RoCE guest (rdma_vm_sdk)."""
+        import glob
+        if glob.glob("/sys/class/infiniband/*") and os.path.exists("/dev/infiniband/rdma_cm"):
+            self.skipTest("this host has an RDMA device: the refusal case does not apply")
+        buf = np.zeros(1 << 20, dtype=np.uint8)
+        with self.assertRaises(kvgate.Error) as e:
+            self.client.register_memory(buf)
+        self.assertEqual(e.exception.code, "rdma_unavailable")
+        self.assertIn("register_memory", str(e.exception))
+        src = np.frombuffer(os.urandom(1 << 20), dtype=np.uint8)
+        self.client.put(BUCKET, "rdma/refused", src)
+        self.assertEqual(self.client.get(BUCKET, "rdma/refused", buf).bytes, 1 << 20)
+        self.assertTrue(np.array_equal(src, buf))
+        self.assertTrue(self.client.stats()["transport"].startswith("tcp ("))
+        with self.assertRaises(kvgate.Error) as empty:
+            self.client.register_memory(bytearray())
+        self.assertEqual(empty.exception.code, "invalid_argument")
+        with make_client(self.gw, rdma="off") as off:
+            with self.assertRaises(kvgate.Error) as e:
+                off.register_memory(buf)
+            self.assertEqual(e.exception.code, "rdma_unavailable")
+            self.assertIn("rdma=off", str(e.exception))
+        with self.assertRaises(BufferError):
+            self.client.register_memory(b"read-only bytes")  # must be writable
+
+
 class PythonSdkOverHttps(unittest.TestCase):
     def test_round_trip_over_tls_with_the_test_ca(self):
         gw = s3_gateway.Gateway(tls=True)

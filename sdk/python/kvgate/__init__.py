@@ -16,7 +16,8 @@ from kvgate._kvgate import (  # noqa: F401
     NotFoundError,
     ObjectInfo,
     PutResult,
+    RegisteredMemory,
 )
 
 __all__ = ["Client", "Error", "NotFoundError", "Future", "GetResult", "PutResult",
-           "ObjectInfo", "ListEntry", "Lister", "NativeConnector"]
+           "ObjectInfo", "ListEntry", "Lister", "NativeConnector", "RegisteredMemory"]

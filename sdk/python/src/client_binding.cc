@@ -20,6 +20,7 @@
 #include "kvgate/rdma/reply.h"
 #include "kvgate/sdk/client.h"
 #include "pending_operation.h"
+#include "registered_memory_binding.h"
 
 namespace py = pybind11;
 
@@ -436,6 +437,22 @@ CPU torch tensors, used in place. Errors raise kvgate.Error.)doc")
           py::arg("bucket"), py::arg("keys"), py::arg("buffers"),
           "All gets in flight at once; a list of GetResult or kvgate.Error (not raised), in order.")
       .def(
+          "register_memory",
+          [](const py_client& self, const py::handle buffer) {
+            auto held = held_bytes::from(buffer, true);
+            sdk::result<sdk::registered_memory> r = [&, client = self.shared()] {
+              py::gil_scoped_release no_gil;
+              return client->register_memory(held.bytes());
+            }();
+            auto registration = value_or_raise(std::move(r));
+            return py_registered_memory(std::move(held), std::move(registration));
+          },
+          py::arg("buffer"),
+          "Registers a writable buffer (numpy array, bytearray, CPU tensor...) for the RDMA\n"
+          "fast path; returns a kvgate.RegisteredMemory. Raises kvgate.Error with code\n"
+          "'rdma_unavailable' when the client has rdma='off' or the host cannot do RDMA\n"
+          "(the client then stays on TCP; stats()['transport'] says why).")
+      .def(
           "stats", [](const py_client& self) { return stats_dict(self.get().stats()); },
           "The client's counters (docs/sdk.md 'Stats') as a dict.");
 }
@@ -443,6 +460,7 @@ CPU torch tensors, used in place. Errors raise kvgate.Error.)doc")
 }  // namespace
 
 void bind_client(py::module_& m) {
+  bind_registered_memory(m);
   bind_results(m);
   bind_client_class(m);
 }

@@ -44,6 +44,12 @@ struct client_region {
 
 class client_connection {
  public:
+  // Whether this host can connect at all, without creating anything: the
+  // verbs libraries load, an RDMA device is listed in /sys/class/infiniband
+  // and /dev/infiniband/rdma_cm exists. Errors: library_unavailable,
+  // not_enabled (no device or no rdma_cm node).
+  [[nodiscard]] static result<void> probe(const client_connection_config& config);
+
   // Errors: not_enabled (no libraries or device), invalid_argument (address),
   // bad_secret (the gateway rejected the connect), timeout, device_error.
   [[nodiscard]] static result<std::unique_ptr<client_connection>> connect(
@@ -55,6 +61,10 @@ class client_connection {
   // Registers `memory` with LOCAL_WRITE | REMOTE_WRITE | REMOTE_READ in the
   // connection's protection domain. Errors: device_error.
   [[nodiscard]] result<client_region> register_memory(std::span<std::byte> memory);
+
+  // Deregisters the MR of a region returned by register_memory (ibv_dereg_mr:
+  // the gateway can no longer reach that memory). Unknown regions are ignored.
+  void deregister_memory(const client_region& region);
 
   // The token for [offset, offset + length) of a region.
   // Errors: out_of_window when the range leaves the region.

@@ -30,6 +30,8 @@
 #include "kvgate/sdk/endpoint.h"
 #include "kvgate/sdk/error.h"
 #include "kvgate/sdk/rdma_fallback.h"
+#include "kvgate/sdk/rdma_link.h"
+#include "kvgate/sdk/registered_memory.h"
 #include "kvgate/sdk/retry_policy.h"
 #include "kvgate/sdk/stats.h"
 
@@ -60,6 +62,9 @@ struct client_options {
   rdma_mode rdma = rdma_mode::automatic;
   std::uint64_t min_rdma_bytes = 256 * 1024;
   rdma_fallback_config rdma_fallback;  // TTL and cool-downs (mode and min size come from above)
+  // Client side of RDMA sessions; null: the verbs one (make_verbs_connector()).
+  // Tests inject fakes here.
+  std::shared_ptr<sdk::rdma_connector> rdma_connector;
 };
 
 struct put_options {
@@ -164,6 +169,16 @@ class client {
                                             std::optional<byte_range> range = {});
   std::future<result<object_info>> async_head(std::string bucket, std::string key);
   std::future<result<void>> async_remove(std::string bucket, std::string key);
+
+  // Registers caller memory for the RDMA fast path (registered_memory.h):
+  // GETs into and PUTs from buffers inside it may then move over RDMA.
+  // Errors: invalid_argument (empty), rdma_unavailable (rdma=off, or no RDMA
+  // device / verbs libraries on this host: the client then stays on TCP and
+  // stats().transport says why).
+  [[nodiscard]] result<registered_memory> register_memory(void* ptr, std::size_t len);
+  [[nodiscard]] result<registered_memory> register_memory(std::span<std::byte> memory) {
+    return register_memory(memory.data(), memory.size());
+  }
 
   client_stats stats() const;
   const std::string& credentials_source() const noexcept;

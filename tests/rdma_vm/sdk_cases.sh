@@ -1,0 +1,55 @@
+# The client SDK's RDMA path in the soft-RoCE guest: kvgate_sdk_check (the
+# second --bin) against the real `kvgate serve` (the first --bin), first with
+# the gateway's RDMA listener on rxe0 (32 MiB PUTs and GETs from and into
+# registered memory over RDMA, byte-exact, stats() showing RDMA ops and no
+# fallback), then with RDMA off on the gateway (the same transfers visibly
+# fall back to TCP). Sourced by the guest's /init (guest_case_api.sh).
+#
+#   bash tests/rdma_vm/run.sh --bin build-x/kvgate --bin build-x/kvgate_sdk_check \
+#     --tool rping --guest tests/rdma_vm/sdk_cases.sh [--env SDK_RDMA_ROUNDS=4]
+#
+# SDK_RDMA_ROUNDS > 1 adds MEASURE lines: SDK MiB/s over RDMA and over TCP
+# (emulated: TCG guest, soft-RoCE; only the ratio on this setup means anything).
+# shellcheck shell=dash
+
+KVGATE_PORT=9000
+KVGATE_URL=http://$VM_IP:$KVGATE_PORT
+export KVGATE_ACCESS_KEY=rdmavmaccesskey
+export KVGATE_SECRET_KEY=rdmavm-secret-key-0123456789
+: "${SDK_RDMA_ROUNDS:=1}"
+
+# sdk_gateway_start NAME [ARGS]: kvgate serve on fresh data directories.
+sdk_gateway_start() {
+  local name=$1 d
+  shift
+  set -- "$@"
+  for d in 1 2 3 4 5 6; do
+    mkdir -p "/tmp/$name/d$d"
+    set -- "$@" --data "/tmp/$name/d$d"
+  done
+  run_bg "$name" kvgate serve --listen "$VM_IP:$KVGATE_PORT" "$@"
+  wait_log "$name" "kvgate ready on $KVGATE_URL" 90 ||
+    case_abort "no 'kvgate ready' line: $(tail -n 3 "$(bg_log "$name")")"
+}
+
+sdk_gateway_stop() {
+  local rc=0
+  stop_bg "$1" 30 || rc=$?
+  if grep -qE '^(==[0-9]+==ERROR|SUMMARY: (Address|Undefined|Leak)Sanitizer)|runtime error:' "$(bg_log "$1")"; then
+    case_abort "sanitizer report in the $1 log"
+  fi
+  [ "$rc" -eq 0 ] || case_abort "$1 exit status $rc"
+}
+
+sdk_check_rdma() {
+  kvgate_sdk_check --endpoint "$KVGATE_URL" --bucket sdk-rdma rdma "$@"
+}
+
+run_case -a gateway_rdma_start 120 sdk_gateway_start gateway_rdma \
+  --rdma-listen "$VM_IP:7471" --rdma-ack-timeout 18
+run_case -n gateway_rdma_start sdk_rdma_32mib 300 sdk_check_rdma --expect rdma \
+  --rounds "$SDK_RDMA_ROUNDS"
+run_case -a -n gateway_rdma_start gateway_rdma_stop 60 sdk_gateway_stop gateway_rdma
+run_case -a gateway_tcp_start 120 sdk_gateway_start gateway_tcp
+run_case -n gateway_tcp_start sdk_tcp_fallback 300 sdk_check_rdma --expect tcp
+run_case -a -n gateway_tcp_start gateway_tcp_stop 60 sdk_gateway_stop gateway_tcp
