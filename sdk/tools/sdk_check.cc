@@ -8,6 +8,9 @@
 //   kvgate_sdk_check ... restart   (PUT, print "READY", wait for a stdin
 //                                   line, then GET with retries)
 //   kvgate_sdk_check ... rdma [--expect rdma|tcp] [--rounds N]
+//   kvgate_sdk_check ... rdma-expiry [--expire-wait S]
+//                                  (RDMA again on a new session after the
+//                                   gateway's session TTL; the soft-RoCE guest)
 //                                  (registered memory, 32 MiB over RDMA or
 //                                   the visible TCP fallback; the soft-RoCE guest)
 // Prints "FAIL: <what>" per failed check, the client's counters as one JSON
@@ -20,6 +23,7 @@
 #include <iostream>
 #include <numeric>
 #include <random>
+#include <thread>
 #include <vector>
 
 #include "kvgate/sdk/client.h"
@@ -440,6 +444,51 @@ void run_rdma(const sdk::client_options& options, const std::string& bucket,
   }
 }
 
+// Session expiry (the gateway runs with a short --rdma-session-ttl-seconds):
+// a 32 MiB PUT and GET over RDMA open the session, the client then stays idle
+// for `wait_seconds`, longer than the TTL, and the next PUT and GET must still
+// go over RDMA, byte-exact, on a new session (after a session-expired or
+// no-session decline, or a dropped connection), never falling back to TCP.
+void run_rdma_expiry(const sdk::client_options& options, const std::string& bucket,
+                     int wait_seconds) {
+  auto made = sdk::client::create(options);
+  if (!check_ok(made, "client with rdma=auto")) return;
+  sdk::client& c = **made;
+  check_ok(c.create_bucket(bucket), "create bucket");
+  const std::size_t size = 32u << 20;
+  std::vector<std::byte> pool(2 * size);
+  auto reg = c.register_memory(pool);
+  if (!check_ok(reg, "register 64 MiB for RDMA")) return;
+  const std::span<std::byte> put_area = std::span(pool).first(size);
+  const std::span<std::byte> get_area = std::span(pool).subspan(size);
+  auto round_trip = [&](const std::string& key, int seed) {
+    const auto want = pattern(size, seed);
+    std::memcpy(put_area.data(), want.data(), size);
+    check_ok(c.put(bucket, key, put_area), "put 32 MiB " + key);
+    std::memset(get_area.data(), 0, size);
+    auto got = c.get(bucket, key, get_area);
+    if (check_ok(got, "get 32 MiB " + key))
+      check(got->bytes == size && same(get_area, want), "32 MiB byte-exact " + key);
+  };
+  round_trip("expiry/before", 31);
+  const auto before = c.stats();
+  check(before.rdma.rdma_ops == 2,
+        fmt::format("before: {} RDMA ops (want 2)", before.rdma.rdma_ops));
+  std::this_thread::sleep_for(std::chrono::seconds(wait_seconds));
+  round_trip("expiry/after", 37);
+  const auto s = c.stats();
+  print_stats(s);
+  const auto expired =
+      s.rdma.declines[static_cast<std::size_t>(kvgate::rdma::decline_reason::session_expired)] +
+      s.rdma.declines[static_cast<std::size_t>(kvgate::rdma::decline_reason::no_session)];
+  fmt::print("EXPIRY session-expired/no-session declines {}, session retries {}\n", expired,
+             s.rdma.session_retries);
+  check(s.rdma.rdma_ops == 4, fmt::format("after: {} RDMA ops (want 4)", s.rdma.rdma_ops));
+  check(s.rdma.fallbacks == 0 && s.rdma.failures == 0, "no fallback to TCP, no failure");
+  check(s.rdma_state == sdk::path_state::supported, "path still supported");
+  check(s.rdma.session_retries == expired, "every expiry decline retried once on a new session");
+}
+
 // PUT, then wait for the test to kill and restart the gateway, then GET.
 void run_restart(sdk::client& c, const std::string& bucket) {
   const auto body = pattern(300000, 7);
@@ -465,7 +514,7 @@ int main(int argc, char** argv) {
   CLI::App app{"kvgate SDK end-to-end checks against a running gateway"};
   sdk::client_options options;
   std::string bucket = "sdk-check", addressing = "path", connect_to, scenario, expect = "rdma";
-  int rounds = 1;
+  int rounds = 1, expire_wait = 12;
   app.add_option("--endpoint", options.endpoint)->required();
   app.add_option("--ca-file", options.ca_file);
   app.add_option("--connect-to", connect_to);
@@ -475,9 +524,11 @@ int main(int argc, char** argv) {
   app.add_option("--expect", expect, "rdma scenario: rdma | tcp")
       ->check(CLI::IsMember({"rdma", "tcp"}));
   app.add_option("--rounds", rounds, "rdma scenario: 32 MiB PUT+GET rounds (>1: MEASURE lines)");
+  app.add_option("--expire-wait", expire_wait,
+                 "rdma-expiry scenario: idle seconds (longer than the gateway's session TTL)");
   app.add_option("scenario", scenario)
       ->required()
-      ->check(CLI::IsMember({"all", "restart", "rdma"}));
+      ->check(CLI::IsMember({"all", "restart", "rdma", "rdma-expiry"}));
   CLI11_PARSE(app, argc, argv);
   spdlog::set_level(spdlog::level::warn);
   if (!connect_to.empty()) options.connect_to = connect_to;
@@ -488,8 +539,11 @@ int main(int argc, char** argv) {
     options.retry.max_delay = std::chrono::milliseconds(2000);
     options.connect_timeout = std::chrono::milliseconds(2000);
   }
-  if (scenario == "rdma") {
-    run_rdma(options, bucket, expect, std::max(rounds, 1));
+  if (scenario == "rdma" || scenario == "rdma-expiry") {
+    if (scenario == "rdma")
+      run_rdma(options, bucket, expect, std::max(rounds, 1));
+    else
+      run_rdma_expiry(options, bucket, expire_wait);
     fmt::print("{} failure(s)\n", failures);
     return failures == 0 ? 0 : 1;
   }

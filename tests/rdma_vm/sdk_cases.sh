@@ -3,7 +3,9 @@
 # the gateway's RDMA listener on rxe0 (32 MiB PUTs and GETs from and into
 # registered memory over RDMA, byte-exact, stats() showing RDMA ops and no
 # fallback), then with RDMA off on the gateway (the same transfers visibly
-# fall back to TCP). Sourced by the guest's /init (guest_case_api.sh).
+# fall back to TCP), and, on a gateway with a 4 s session TTL, RDMA again
+# after the client's session expired. Sourced by the guest's /init
+# (guest_case_api.sh).
 #
 #   bash tests/rdma_vm/run.sh --bin build-x/kvgate --bin build-x/kvgate_sdk_check \
 #     --tool rping --guest tests/rdma_vm/sdk_cases.sh [--env SDK_RDMA_ROUNDS=4]
@@ -50,6 +52,22 @@ run_case -a gateway_rdma_start 120 sdk_gateway_start gateway_rdma \
 run_case -n gateway_rdma_start sdk_rdma_32mib 300 sdk_check_rdma --expect rdma \
   --rounds "$SDK_RDMA_ROUNDS"
 run_case -a -n gateway_rdma_start gateway_rdma_stop 60 sdk_gateway_stop gateway_rdma
+# Session expiry: a gateway whose sessions expire after 4 idle seconds; the
+# client idles 12 s between two PUT+GET pairs and must stay on RDMA (a new
+# session after the session-expired/no-session decline), never TCP.
+run_case -a gateway_expiry_start 120 sdk_gateway_start gateway_expiry \
+  --rdma-listen "$VM_IP:7471" --rdma-ack-timeout 18 --rdma-session-ttl-seconds 4
+sdk_rdma_expiry() {
+  local sessions
+  kvgate_sdk_check --endpoint "$KVGATE_URL" --bucket sdk-expiry rdma-expiry --expire-wait 12 ||
+    return 1
+  # The gateway reaped the first session; the client made a second one.
+  sessions=$(grep -c '"POST /.rdma/v1/sessions" 201' "$(bg_log gateway_expiry)")
+  echo "sessions created: $sessions"
+  [ "$sessions" -eq 2 ] || { echo "FAIL: want 2 sessions in the gateway log"; return 1; }
+}
+run_case -n gateway_expiry_start sdk_rdma_session_expiry 300 sdk_rdma_expiry
+run_case -a -n gateway_expiry_start gateway_expiry_stop 60 sdk_gateway_stop gateway_expiry
 run_case -a gateway_tcp_start 120 sdk_gateway_start gateway_tcp
 run_case -n gateway_tcp_start sdk_tcp_fallback 300 sdk_check_rdma --expect tcp
 run_case -a -n gateway_tcp_start gateway_tcp_stop 60 sdk_gateway_stop gateway_tcp
