@@ -1,4 +1,4 @@
-// kvgate-cli: put/get/head/ls/rm/mb against kvgate (or any S3 server) with
+// kvgate-cli: put/get/cp/head/ls/rm/mb against kvgate (or any S3 server) with
 // the SDK. Objects are named s3://bucket/key. Files are memory-mapped, so a
 // put sends the file's pages and a get writes straight into the file's.
 // Large transfers show a progress bar when stderr is a terminal. `bench`
@@ -99,6 +99,59 @@ int fail(const sdk::error& e) {
   return 1;
 }
 
+constexpr std::uint64_t kProgressBytes = 64ull << 20;
+
+// FILE -> s3://bucket/key from the file's mapped pages.
+int put_file(sdk::client& client, const std::string& path, const object_name& o, bool if_none_match,
+             bool progress) {
+  mapped_file file;
+  if (!file.open_read(path)) {
+    fmt::print(stderr, "kvgate-cli: cannot read {}\n", path);
+    return 1;
+  }
+  sdk::put_options po;
+  po.if_none_match = if_none_match;
+  auto data = file.bytes();
+  auto fut = client.async_put(o.bucket, o.key, data, po);
+  auto r =
+      wait_with_progress(client, fut, data.size(), true, progress && data.size() >= kProgressBytes);
+  if (!r) return fail(r.error());
+  fmt::print("{} bytes -> s3://{}/{} etag {}{}\n", data.size(), o.bucket, o.key, r->etag,
+             r->multipart ? fmt::format(" ({} parts)", r->parts) : "");
+  return 0;
+}
+
+// s3://bucket/key -> FILE (its pages written in place) or stdout ("-").
+int get_file(sdk::client& client, const object_name& o, const std::string& path, bool progress) {
+  auto info = client.head(o.bucket, o.key);
+  if (!info) return fail(info.error());
+  std::vector<std::byte> memory;
+  mapped_file file;
+  std::span<std::byte> buffer;
+  if (path == "-") {
+    memory.resize(info->size);
+    buffer = memory;
+  } else {
+    if (!file.create(path, info->size)) {
+      fmt::print(stderr, "kvgate-cli: cannot write {}\n", path);
+      return 1;
+    }
+    buffer = file.bytes();
+  }
+  auto fut = client.async_get(o.bucket, o.key, buffer);
+  auto r =
+      wait_with_progress(client, fut, info->size, false, progress && info->size >= kProgressBytes);
+  if (!r) return fail(r.error());
+  if (path == "-") {
+    fwrite(memory.data(), 1, r->bytes, stdout);
+  } else {
+    if (r->bytes != info->size && !file.truncate(r->bytes)) return 1;
+    fmt::print(stderr, "s3://{}/{} -> {} ({} bytes{})\n", o.bucket, o.key, path, r->bytes,
+               r->checksum_verified ? ", CRC32C verified" : "");
+  }
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -112,7 +165,9 @@ int main(int argc, char** argv) {
   app.add_option("--ca-file", options.ca_file, "CA certificates (PEM) for https");
   app.add_option("--addressing", addressing, "path or virtual")
       ->check(CLI::IsMember({"path", "virtual"}));
-  app.add_option("--rdma", rdma, "auto|on|off (no RDMA transport yet: auto and off use TCP)")
+  app.add_option("--rdma", rdma,
+                 "auto|on|off (the CLI does not register its files for RDMA: auto and off use "
+                 "TCP, on fails transfers of RDMA size)")
       ->check(CLI::IsMember({"auto", "on", "off"}));
   app.add_option("--profile", profile, "profile in ~/.aws/credentials");
   app.add_option("--region", region, "SigV4 region");
@@ -133,6 +188,10 @@ int main(int argc, char** argv) {
   auto* get = app.add_subcommand("get", "download s3://bucket/key to FILE (- for stdout)");
   get->add_option("object", src)->required();
   get->add_option("file", dst)->required();
+  auto* cp = app.add_subcommand("cp", "copy FILE to s3://bucket/key or s3://bucket/key to FILE|-");
+  cp->add_option("source", src)->required();
+  cp->add_option("destination", dst)->required();
+  cp->add_flag("--if-none-match", if_none_match, "upload: fail when the key exists");
   auto* head = app.add_subcommand("head", "show size, ETag and checksum of s3://bucket/key");
   head->add_option("object", src)->required();
   auto* ls = app.add_subcommand("ls", "list s3://bucket[/prefix]");
@@ -175,7 +234,6 @@ int main(int argc, char** argv) {
   if (!created) return fail(created.error());
   sdk::client& client = **created;
   const bool progress = !no_progress && isatty(STDERR_FILENO);
-  constexpr std::uint64_t kProgressBytes = 64ull << 20;
 
   auto object_arg = [&](const std::string& url) -> std::optional<object_name> {
     auto o = parse_object(url);
@@ -188,49 +246,24 @@ int main(int argc, char** argv) {
   if (*put) {
     auto o = object_arg(dst);
     if (!o) return 2;
-    mapped_file file;
-    if (!file.open_read(src)) {
-      fmt::print(stderr, "kvgate-cli: cannot read {}\n", src);
-      return 1;
-    }
-    sdk::put_options po;
-    po.if_none_match = if_none_match;
-    auto data = file.bytes();
-    auto fut = client.async_put(o->bucket, o->key, data, po);
-    auto r = wait_with_progress(client, fut, data.size(), true,
-                                progress && data.size() >= kProgressBytes);
-    if (!r) return fail(r.error());
-    fmt::print("{} bytes -> s3://{}/{} etag {}{}\n", data.size(), o->bucket, o->key, r->etag,
-               r->multipart ? fmt::format(" ({} parts)", r->parts) : "");
+    rc = put_file(client, src, *o, if_none_match, progress);
   } else if (*get) {
     auto o = object_arg(src);
     if (!o) return 2;
-    auto info = client.head(o->bucket, o->key);
-    if (!info) return fail(info.error());
-    std::vector<std::byte> memory;
-    mapped_file file;
-    std::span<std::byte> buffer;
-    if (dst == "-") {
-      memory.resize(info->size);
-      buffer = memory;
-    } else {
-      if (!file.create(dst, info->size)) {
-        fmt::print(stderr, "kvgate-cli: cannot write {}\n", dst);
-        return 1;
-      }
-      buffer = file.bytes();
+    rc = get_file(client, *o, dst, progress);
+  } else if (*cp) {
+    const bool upload = !src.starts_with("s3://") && dst.starts_with("s3://");
+    const bool download = src.starts_with("s3://") && !dst.starts_with("s3://");
+    if (!upload && !download) {
+      fmt::print(stderr,
+                 "kvgate-cli: cp copies FILE to s3://bucket/key or s3://bucket/key to "
+                 "FILE|-\n");
+      return 2;
     }
-    auto fut = client.async_get(o->bucket, o->key, buffer);
-    auto r = wait_with_progress(client, fut, info->size, false,
-                                progress && info->size >= kProgressBytes);
-    if (!r) return fail(r.error());
-    if (dst == "-") {
-      fwrite(memory.data(), 1, r->bytes, stdout);
-    } else {
-      if (r->bytes != info->size && !file.truncate(r->bytes)) return 1;
-      fmt::print(stderr, "s3://{}/{} -> {} ({} bytes{})\n", o->bucket, o->key, dst, r->bytes,
-                 r->checksum_verified ? ", CRC32C verified" : "");
-    }
+    auto o = object_arg(upload ? dst : src);
+    if (!o) return 2;
+    rc = upload ? put_file(client, src, *o, if_none_match, progress)
+                : get_file(client, *o, dst, progress);
   } else if (*head) {
     auto o = object_arg(src);
     if (!o) return 2;
