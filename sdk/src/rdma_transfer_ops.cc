@@ -61,6 +61,17 @@ rdma_reply reply_for(const result<response>& r, rdma_operation op, unsigned atte
   return classified.value_or(rdma_reply{});
 }
 
+// rdma=on and the transfer did not complete over RDMA: the error the
+// operation ends with (the HTTP answer's fields when there was one).
+error rdma_incomplete(const result<response>& r, const rdma_reply& reply) {
+  error e = r ? http_error(*r) : r.error();
+  e.code = sdk_errc::rdma_unavailable;
+  e.message = "rdma=on but the RDMA transfer did not complete: " +
+              (reply.reason ? std::string(rdma::to_string(*reply.reason))
+                            : (r ? "HTTP " + std::to_string(r->status) : r.error().message));
+  return e;
+}
+
 // Errors that end the operation whatever the transport (the caller's).
 bool final_local_error(const error& e) {
   return e.code == sdk_errc::buffer_too_small || e.code == sdk_errc::invalid_argument ||
@@ -276,15 +287,8 @@ asio::awaitable<std::optional<result<get_result>>> client::impl::async_rdma_get(
         continue;
       case next_step::tcp:
         co_return std::nullopt;
-      case next_step::fail: {
-        auto e = r ? http_error(*r) : r.error();
-        e.code = sdk_errc::rdma_unavailable;
-        e.message = "rdma=on but the RDMA transfer did not complete: " +
-                    (reply.reason ? std::string(rdma::to_string(*reply.reason))
-                                  : (r ? std::string("HTTP ") + std::to_string(r->status)
-                                       : r.error().message));
-        co_return out(e);
-      }
+      case next_step::fail:
+        co_return out(rdma_incomplete(r, reply));
       case next_step::done:
         break;
     }
@@ -380,15 +384,8 @@ asio::awaitable<std::optional<result<put_result>>> client::impl::async_rdma_put(
         continue;
       case next_step::tcp:
         co_return std::nullopt;
-      case next_step::fail: {
-        auto e = r ? http_error(*r) : r.error();
-        e.code = sdk_errc::rdma_unavailable;
-        e.message = "rdma=on but the RDMA transfer did not complete: " +
-                    (reply.reason ? std::string(rdma::to_string(*reply.reason))
-                                  : (r ? std::string("HTTP ") + std::to_string(r->status)
-                                       : r.error().message));
-        co_return out(e);
-      }
+      case next_step::fail:
+        co_return out(rdma_incomplete(r, reply));
       case next_step::done:
         break;
     }

@@ -296,7 +296,7 @@ void run_all(sdk::client& c, const sdk::client_options& options, const std::stri
   ops += 64;
   check(gets_ok, "64 async gets byte-exact");
 
-  // rdma=on: no RDMA transport, so eligible sizes fail instead of silently using TCP.
+  // rdma=on on a host without RDMA: eligible sizes fail instead of silently using TCP.
   {
     sdk::client_options on = options;
     on.rdma = sdk::rdma_mode::on;

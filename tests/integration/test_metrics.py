@@ -125,16 +125,22 @@ def scrape(port):
         return Metrics(r.read().decode()), ctype
 
 
-class MetricsEndpoint(unittest.TestCase):
-    # A fresh server per test: the workload's counters must start at zero.
+class FreshServerTest(unittest.TestCase):
+    """A fresh server per test (the workload's counters must start at zero),
+    with EXTRA_ENV added to its environment."""
+    EXTRA_ENV = {}
+
     def setUp(self):
         env = {"KVGATE_ACCESS_KEY": ACCESS, "KVGATE_SECRET_KEY": SECRET,
-               "KVGATE_ACCESS_LOG": "off", "KVGATE_LOG_LEVEL": "warn"}
+               "KVGATE_ACCESS_LOG": "off", "KVGATE_LOG_LEVEL": "warn", **self.EXTRA_ENV}
         self.srv = KvgateServer(kvgate_binary(), env=env, start_timeout=60.0).start()
 
     def tearDown(self):
         self.srv.stop()
         self.srv.cleanup()
+
+
+class MetricsEndpoint(FreshServerTest):
 
     def test_scripted_workload_gives_exact_counters(self):
         from botocore.exceptions import ClientError
@@ -314,19 +320,10 @@ class MetricsEndpoint(unittest.TestCase):
         self.assertEqual(e.exception.code, 403)
 
 
-class LifecycleAndAgeMetrics(unittest.TestCase):
+class LifecycleAndAgeMetrics(FreshServerTest):
     """The lifecycle worker's counters and the age of the least recently used
     object, with a 1-second lifecycle day (test-only setting)."""
-
-    def setUp(self):
-        env = {"KVGATE_ACCESS_KEY": ACCESS, "KVGATE_SECRET_KEY": SECRET,
-               "KVGATE_ACCESS_LOG": "off", "KVGATE_LOG_LEVEL": "warn",
-               "KVGATE_LIFECYCLE_DAY_SECONDS": "1", "KVGATE_LIFECYCLE_INTERVAL_SECONDS": "1"}
-        self.srv = KvgateServer(kvgate_binary(), env=env, start_timeout=60.0).start()
-
-    def tearDown(self):
-        self.srv.stop()
-        self.srv.cleanup()
+    EXTRA_ENV = {"KVGATE_LIFECYCLE_DAY_SECONDS": "1", "KVGATE_LIFECYCLE_INTERVAL_SECONDS": "1"}
 
     def test_expiry_and_aborted_uploads_are_counted_exactly(self):
         import time
@@ -381,20 +378,11 @@ class LifecycleAndAgeMetrics(unittest.TestCase):
         self.assertLess(m.get("kvgate_cache_oldest_access_age_seconds"), age)
 
 
-class BitrotMetrics(unittest.TestCase):
+class BitrotMetrics(FreshServerTest):
     """Bytes flipped in a data shard file of a running server: the next GET
     still returns the object byte-exact (rebuilt from parity), counts one
     shard of bitrot and one degraded read, and the heal queue rewrites the
     shard (one bitrot repair), after which reads find nothing more."""
-
-    def setUp(self):
-        env = {"KVGATE_ACCESS_KEY": ACCESS, "KVGATE_SECRET_KEY": SECRET,
-               "KVGATE_ACCESS_LOG": "off", "KVGATE_LOG_LEVEL": "warn"}
-        self.srv = KvgateServer(kvgate_binary(), env=env, start_timeout=60.0).start()
-
-    def tearDown(self):
-        self.srv.stop()
-        self.srv.cleanup()
 
     def test_flipped_shard_bytes_count_as_bitrot_found_and_repaired(self):
         import glob
