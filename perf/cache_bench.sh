@@ -38,13 +38,7 @@ KVGATE=${KVGATE_BINARY:-$BUILD/kvgate}
 LOAD=$BUILD/perf/kvgate_s3_load_bench
 perf_require_executables "$KVGATE" "$LOAD"
 
-WORK=$(mktemp -d "${KVGATE_CACHE_BENCH_DIR:-/dev/shm}/kvgate-cache-bench-XXXXXX")
-mkdir -p "$OUT"
-RESULTS=$OUT/results.jsonl
-: >"$RESULTS"
-cleanup() { stop_kvgate; rm -rf "$WORK"; }
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+perf_start_run "${KVGATE_CACHE_BENCH_DIR:-/dev/shm}" cache-bench
 
 perf_random_credentials
 

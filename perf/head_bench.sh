@@ -47,13 +47,7 @@ KVGATE=$BUILD/kvgate
 LOAD=$BUILD/perf/kvgate_s3_load_bench
 perf_require_executables "$KVGATE" "$LOAD"
 
-WORK=$(mktemp -d "${KVGATE_HEAD_BENCH_DIR:-/dev/shm}/kvgate-head-bench-XXXXXX")
-mkdir -p "$OUT"
-RESULTS=$OUT/results.jsonl
-: >"$RESULTS"
-cleanup() { stop_kvgate; rm -rf "$WORK"; }
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+perf_start_run "${KVGATE_HEAD_BENCH_DIR:-/dev/shm}" head-bench
 
 perf_random_credentials
 DATA_ARGS=()

@@ -58,14 +58,8 @@ KVGATE=$BUILD/kvgate
 LOAD=$BUILD/perf/kvgate_kv_load
 perf_require_executables "$KVGATE" "$LOAD"
 
-WORK=$(mktemp -d "${KVGATE_KV_BENCH_DIR:-/var/tmp}/kvgate-kv-bench-XXXXXX")
-mkdir -p "$OUT"
-RESULTS=$OUT/results.jsonl
-: >"$RESULTS"
+perf_start_run "${KVGATE_KV_BENCH_DIR:-/var/tmp}" kv-bench
 rm -f "$OUT"/latency-*.tsv
-cleanup() { stop_kvgate; rm -rf "$WORK"; }
-trap cleanup EXIT
-trap 'exit 130' INT TERM
 
 # 1000 connections on each side: kvgate and the load tool need the fds.
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true

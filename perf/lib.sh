@@ -1,5 +1,6 @@
 # shellcheck shell=bash
-# Shared by perf/kv_bench.sh, perf/head_bench.sh and perf/cache_bench.sh
+# Shared by perf/kv_bench.sh, perf/head_bench.sh, perf/cache_bench.sh and
+# perf/sdk_bench.sh
 # (sourced, not run). The caller sets ROOT (the repository) and BUILD (the
 # Release build directory) and keeps the kvgate it starts in KVGATE_PID.
 
@@ -38,4 +39,23 @@ stop_kvgate() {
   kill -KILL "$KVGATE_PID" 2>/dev/null || true
   wait "$KVGATE_PID" 2>/dev/null || true
   KVGATE_PID=""
+}
+
+# perf_start_run PARENT NAME: WORK, a fresh kvgate-NAME-XXXXXX scratch
+# directory under PARENT; OUT created and RESULTS ($OUT/results.jsonl)
+# emptied; at exit the kvgate is stopped and WORK removed, and INT or TERM end
+# the run (exit 130).
+perf_start_run() {
+  WORK=$(mktemp -d "$1/kvgate-$2-XXXXXX")
+  mkdir -p "$OUT"
+  RESULTS=$OUT/results.jsonl
+  : >"$RESULTS"
+  trap perf_end_run EXIT
+  trap 'exit 130' INT TERM
+}
+
+# shellcheck disable=SC2317  # run by the EXIT trap
+perf_end_run() {
+  stop_kvgate
+  rm -rf "$WORK"
 }

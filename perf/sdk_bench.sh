@@ -66,14 +66,7 @@ CLI=$BUILD/kvgate-cli
 CLIENTS=$ROOT/perf/sdk_bench_clients.py
 perf_require_executables "$KVGATE" "$CLI"
 
-WORK=$(mktemp -d "${KVGATE_SDK_BENCH_DIR:-/var/tmp}/kvgate-sdk-bench-XXXXXX")
-mkdir -p "$OUT"
-RESULTS=$OUT/results.jsonl
-: >"$RESULTS"
-# shellcheck disable=SC2317  # run by the EXIT trap
-cleanup() { stop_kvgate; rm -rf "$WORK"; }
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+perf_start_run "${KVGATE_SDK_BENCH_DIR:-/var/tmp}" sdk-bench
 
 perf_random_credentials
 DATA_ARGS=()
