@@ -235,6 +235,11 @@ class MetricsEndpoint(FreshServerTest):
         self.assertGreater(m.get("kvgate_cache_stored_bytes"), N_PUTS * BODY_SIZE)
         self.assertEqual(m.get("kvgate_cache_limit_bytes"), 0)
         self.assertEqual(sum(v for _, v in m.series("kvgate_cache_evictions_total")), 0)
+        lookups = {(ls["operation"], ls["result"]): v
+                   for ls, v in m.series("kvgate_cache_lookups_total")}
+        self.assertEqual(lookups, {("GetObject", "hit"): M_GETS, ("GetObject", "miss"): 0,
+                                   ("HeadObject", "hit"): 0,
+                                   ("HeadObject", "miss"): K_HEAD_MISSES})
 
         # RDMA is not configured: disabled, no sessions, no declines yet.
         self.assertEqual(m.get("kvgate_rdma_enabled"), 0)
