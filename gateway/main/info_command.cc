@@ -1,52 +1,84 @@
-// `kvgate info`: geometry, disks (state, usage), objects, bytes and the heal
-// queue of a stopped server's data directories.
+// `kvgate info`: geometry, disks (state, usage), objects, bytes, the heal
+// queue, degraded reads and bitrot, and the cache tier's usage, limits and
+// evictions. Offline on a stopped server's data directories, or with
+// --endpoint from a running server's admin API (GET /.kvgate/v1/admin/info).
 #include <fmt/format.h>
 
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "admin_client.h"
+#include "capacity_report_text.h"
 #include "commands.h"
 #include "engine_admin.h"
+#include "kvgate/s3/info_report.h"
 
 namespace kvgate::cli {
+namespace {
+
+using json = nlohmann::json;
+
+constexpr std::string_view kVerb = "info";
+
+struct info_options {
+  admin_target target;
+  std::string endpoint;
+  std::string region = "us-east-1";
+};
+
+void print_info(const json& j, bool as_json) {
+  if (as_json) {
+    std::cout << j.dump(2) << std::endl;
+    return;
+  }
+  std::cout << fmt::format("deployment {}\nerasure set {}+{}, shard block {} KiB\n",
+                           j["deployment_id"].get<std::string>(), j["k"].get<int>(),
+                           j["m"].get<int>(), j["block_size"].get<std::uint64_t>() / 1024);
+  std::cout << fmt::format("{} buckets, {} objects, {} bytes; heal queue {}\n",
+                           j["buckets"].get<std::uint64_t>(), j["objects"].get<std::uint64_t>(),
+                           j["logical_bytes"].get<std::uint64_t>(),
+                           j["heal_queue"].get<std::uint64_t>());
+  std::cout << fmt::format(
+      "degraded reads {}, healed objects {}, bitrot found {} / repaired {} (since start)\n",
+      j["degraded_reads"].get<std::uint64_t>(), j["healed_objects"].get<std::uint64_t>(),
+      j["bitrot_detected"].get<std::uint64_t>(), j["bitrot_repaired"].get<std::uint64_t>());
+  for (const auto& d : j["disks"])
+    std::cout << fmt::format(
+        "  disk {} {:<9} {}  {:.1f}/{:.1f} GiB free  id {}\n", d["index"].get<int>(),
+        d["state"].get<std::string>(), d["path"].get<std::string>(),
+        d["free_bytes"].get<std::uint64_t>() / 1073741824.0,
+        d["total_bytes"].get<std::uint64_t>() / 1073741824.0, d["disk_id"].get<std::string>());
+  if (j["cache"].is_null()) {
+    std::cout << "cache: " << j.value("cache_error", std::string("no report")) << "\n";
+  } else {
+    std::cout << "cache ";
+    print_capacity_report(j["cache"], false);
+  }
+}
+
+}  // namespace
 
 void add_info_command(CLI::App& app) {
-  auto target = std::make_shared<admin_target>();
-  CLI::App* cmd =
-      app.add_subcommand("info", "Show disks, usage and health of the data directories");
-  add_target_options(*cmd, *target);
-  cmd->callback([target] {
-    auto store = open_store_or_fail(*target, "info");
-    auto info = store->info();
-    if (!info) admin_fail("info", info.error().message());
-    if (target->json) {
-      nlohmann::json j;
-      j["deployment_id"] = info->deployment_id;
-      j["k"] = info->k;
-      j["m"] = info->m;
-      j["block_size"] = info->block_size;
-      j["objects"] = info->objects;
-      j["logical_bytes"] = info->logical_bytes;
-      j["buckets"] = info->buckets;
-      j["heal_queue"] = info->heal_queue;
-      for (const auto& d : info->disks)
-        j["disks"].push_back({{"path", d.path.string()},
-                              {"disk_id", d.disk_id},
-                              {"index", d.set_index},
-                              {"state", d.state},
-                              {"total_bytes", d.total_bytes},
-                              {"free_bytes", d.free_bytes}});
-      std::cout << j.dump(2) << std::endl;
+  auto o = std::make_shared<info_options>();
+  CLI::App* cmd = app.add_subcommand(
+      "info", "Show disks, usage, health and the cache tier of the data directories or a server");
+  add_target_options(*cmd, o->target);
+  add_endpoint_options(*cmd, o->endpoint, o->region);
+  cmd->callback([o] {
+    if (!o->endpoint.empty()) {
+      admin_call call;
+      call.verb = kVerb;
+      call.endpoint = o->endpoint;
+      call.region = o->region;
+      call.target = &o->target;
+      call.path = "/.kvgate/v1/admin/info";
+      print_info(call_admin_api(call), o->target.json);
       return;
     }
-    std::cout << fmt::format("deployment {}\nerasure set {}+{}, shard block {} KiB\n",
-                             info->deployment_id, info->k, info->m, info->block_size / 1024);
-    std::cout << fmt::format("{} buckets, {} objects, {} bytes; heal queue {}\n", info->buckets,
-                             info->objects, info->logical_bytes, info->heal_queue);
-    for (const auto& d : info->disks)
-      std::cout << fmt::format("  disk {} {:<9} {}  {:.1f}/{:.1f} GiB free  id {}\n", d.set_index,
-                               d.state, d.path.string(), d.free_bytes / 1073741824.0,
-                               d.total_bytes / 1073741824.0, d.disk_id);
+    auto store = open_store_or_fail(o->target, kVerb);
+    auto info = store->info();
+    if (!info) admin_fail(kVerb, info.error().message());
+    print_info(s3::info_report(*store, *info), o->target.json);
   });
 }
 

@@ -1,7 +1,7 @@
 """The engine admin verbs on data written through a real gateway.
 
 `kvgate info|verify|heal|scrub|reindex` run on a stopped server's data
-directories: damage found by verify is repaired by heal (including a disk
+directories, and `kvgate info --endpoint` asks a running one: damage found by verify is repaired by heal (including a disk
 replaced by an empty directory), scrub and reindex report what they saw, a
 running server's data is refused with a hint, and a restarted server serves
 every object byte-exact afterwards.
@@ -77,10 +77,42 @@ class AdminVerbs(unittest.TestCase):
             busy = self.admin("info")
             self.assertNotEqual(busy.returncode, 0)
             self.assertIn("running", busy.stderr)
+            # ... and answers `kvgate info --endpoint` through its admin API
+            # (root credentials), the same report as offline plus live counters.
+            s3.head_object(Bucket="kvbucket", Key="small")
+            env = dict(os.environ, KVGATE_ACCESS_KEY=ACCESS, KVGATE_SECRET_KEY=SECRET)
+            url = f"http://127.0.0.1:{srv.port}"
+            online = subprocess.run([kvgate_binary(), "info", "--endpoint", url, "--json"],
+                                    capture_output=True, text=True, timeout=60, env=env,
+                                    stdin=subprocess.DEVNULL)
+            self.assertEqual(online.returncode, 0, online.stderr)
+            live = json.loads(online.stdout)
+            self.assertEqual((live["k"], live["m"], live["objects"]), (4, 2, 3))
+            self.assertEqual(len(live["disks"]), 6)
+            self.assertEqual(live["cache"]["usage"]["objects"], 3)
+            self.assertEqual(live["cache"]["usage"]["logical_bytes"],
+                             sum(len(b) for b in self.objects.values()))
+            self.assertEqual(live["degraded_reads"], 0)
+            self.assertIn("lifecycle", live)
+            text = subprocess.run([kvgate_binary(), "info", "--endpoint", url],
+                                  capture_output=True, text=True, timeout=60, env=env,
+                                  stdin=subprocess.DEVNULL)
+            self.assertEqual(text.returncode, 0, text.stderr)
+            self.assertIn("3 objects", text.stdout)
+            self.assertIn("cache node: 3 objects", text.stdout)
+            self.assertIn("evicted: 0 objects", text.stdout)
+            wrong = dict(env, KVGATE_SECRET_KEY="not-the-secret-key")
+            denied = subprocess.run([kvgate_binary(), "info", "--endpoint", url],
+                                    capture_output=True, text=True, timeout=60, env=wrong,
+                                    stdin=subprocess.DEVNULL)
+            self.assertNotEqual(denied.returncode, 0)
+            self.assertIn("403", denied.stderr)
 
         info = self.info()
         self.assertEqual((info["k"], info["m"]), (4, 2))
         self.assertEqual(info["objects"], 3)
+        self.assertEqual(info["cache"]["usage"]["objects"], 3)
+        self.assertEqual(info["cache"]["max_bytes"], 0)
         self.assertEqual(len(info["disks"]), 6)
         self.assertTrue(all(d["state"] == "ok" for d in info["disks"]))
         self.assertEqual(self.admin("verify").returncode, 0)

@@ -1,5 +1,7 @@
 // kvgate's admin API under /.kvgate/v1/admin/ (docs/cache.md, "Admin API"),
 // signed like any S3 request and served to the root credentials only:
+//   GET  /.kvgate/v1/admin/info              what `kvgate info` shows: disks,
+//        objects, heal queue, degraded reads, bitrot, and the capacity report
 //   GET  /.kvgate/v1/admin/capacity          usage, limits, counters (JSON)
 //   POST /.kvgate/v1/admin/capacity[?evict]  apply a JSON policy change (kept
 //        with the data, like `kvgate capacity` offline), optionally run one
@@ -17,6 +19,7 @@
 #include "cache_operations.h"
 #include "cluster_endpoint.h"
 #include "kvgate/s3/cache_policy.h"
+#include "kvgate/s3/info_report.h"
 #include "kvgate/s3/lifecycle_worker.h"
 #include "xml_request_body.h"
 
@@ -102,6 +105,24 @@ asio::awaitable<void> async_capacity(op_context& op) {
   co_await async_send_json(op.ctx, http::status::ok, std::move(body));
 }
 
+asio::awaitable<void> async_info(op_context& op) {
+  if (op.req.method != "GET") co_return co_await op.async_fail(s3_error::method_not_allowed);
+  std::string failure;
+  std::string body;
+  co_await op.async_storage([&] {
+    auto info = op.service.store->info();
+    if (!info) {
+      failure = "store info failed: " + info.error().message();
+      return;
+    }
+    json j = info_report(*op.service.store, *info);
+    j["lifecycle"] = lifecycle_json(op.service.lifecycle.get());
+    body = j.dump(2);
+  });
+  if (!failure.empty()) co_return co_await op.async_fail(s3_error::internal_error, failure);
+  co_await async_send_json(op.ctx, http::status::ok, std::move(body));
+}
+
 }  // namespace
 
 asio::awaitable<void> async_admin_endpoint(op_context& op) {
@@ -112,6 +133,7 @@ asio::awaitable<void> async_admin_endpoint(op_context& op) {
     co_return co_await op.async_fail(s3_error::access_denied,
                                      "The kvgate admin API is for the root credentials only.");
   if (path == "v1/admin/capacity" && op.service.cache_policy) co_return co_await async_capacity(op);
+  if (path == "v1/admin/info") co_return co_await async_info(op);
   co_await op.async_fail(
       s3_error::not_implemented,
       fmt::format("{} /.kvgate/{} is not a kvgate admin endpoint.", op.req.method, path));

@@ -1,0 +1,107 @@
+#include "admin_client.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <thread>
+
+#include "kvgate/gateway/config.h"
+#include "kvgate/gateway/dev_credentials.h"
+#include "kvgate/protocol/digest.h"
+#include "kvgate/protocol/sigv4_signer.h"
+
+namespace kvgate::cli {
+namespace {
+
+namespace http = boost::beast::http;
+
+// The server's root keys: KVGATE_ACCESS_KEY / KVGATE_SECRET_KEY (or a config
+// file naming them), else the dev credentials kept with its data.
+gateway::credentials root_credentials(std::string_view verb, const admin_target& target) {
+  gateway::config_layer flags;
+  if (!target.data.empty()) flags.emplace("data", gateway::config_value{target.data, "--data"});
+  if (!target.config.empty())
+    flags.emplace("config", gateway::config_value{{target.config}, "--config"});
+  auto config = gateway::load_config(
+      flags, [](const char* name) { return std::getenv(name); },
+      std::max(1u, std::thread::hardware_concurrency()));
+  if (!config) admin_fail(verb, config.error().message);
+  if (!config->dev_credentials) return {config->access_key, config->secret_key};
+  if (!std::filesystem::exists(config->dev_credentials_file))
+    admin_fail(verb,
+               "no credentials: set KVGATE_ACCESS_KEY and KVGATE_SECRET_KEY (the server's "
+               "root keys), or --data/--config naming the server's dev credentials");
+  auto dev = gateway::load_or_create_dev_credentials(config->dev_credentials_file);
+  if (!dev) admin_fail(verb, dev.error());
+  return *dev;
+}
+
+}  // namespace
+
+nlohmann::json call_admin_api(const admin_call& call) {
+  const std::string_view verb = call.verb;
+  constexpr std::string_view kScheme = "http://";
+  if (!call.endpoint.starts_with(kScheme))
+    admin_fail(verb, "--endpoint must be http://HOST:PORT (the admin verbs speak plain HTTP)");
+  std::string host_port = call.endpoint.substr(kScheme.size());
+  while (!host_port.empty() && host_port.back() == '/') host_port.pop_back();
+  gateway::listen_address address;
+  if (!gateway::parse_listen_address(host_port, address))
+    admin_fail(verb, fmt::format("--endpoint {}: expected http://HOST:PORT", call.endpoint));
+  const gateway::credentials root = root_credentials(verb, *call.target);
+
+  protocol::request_to_sign request;
+  request.method = call.post ? "POST" : "GET";
+  request.path = call.path;
+  if (!call.query.empty()) request.query.push_back({call.query, "", false});
+  request.headers.push_back({"host", host_port});
+  request.payload_hash = protocol::sha256_hex(call.body);
+  protocol::signing_credentials creds{root.access_key, root.secret_key, std::nullopt, call.region,
+                                      "s3"};
+  auto now = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
+  auto signed_request = protocol::sign_request(creds, request, now);
+  if (!signed_request) admin_fail(verb, "cannot sign the request");
+
+  http::request<http::string_body> req{call.post ? http::verb::post : http::verb::get,
+                                       call.path + (call.query.empty() ? "" : "?" + call.query),
+                                       11};
+  req.set(http::field::host, host_port);
+  for (const auto& h : signed_request->added_headers) req.set(h.name, h.value);
+  if (call.post) req.set(http::field::content_type, "application/json");
+  req.body() = call.body;
+  req.prepare_payload();
+
+  boost::asio::io_context io;
+  boost::asio::ip::tcp::resolver resolver(io);
+  boost::asio::ip::tcp::socket socket(io);
+  boost::system::error_code ec;
+  auto endpoints = resolver.resolve(address.host, std::to_string(address.port), ec);
+  if (!ec) boost::asio::connect(socket, endpoints, ec);
+  if (ec) admin_fail(verb, fmt::format("cannot connect to {}: {}", call.endpoint, ec.message()));
+  http::write(socket, req, ec);
+  boost::beast::flat_buffer buffer;
+  http::response<http::string_body> res;
+  if (!ec) http::read(socket, buffer, res, ec);
+  if (ec) admin_fail(verb, fmt::format("request to {} failed: {}", call.endpoint, ec.message()));
+  if (res.result() != http::status::ok)
+    admin_fail(verb, fmt::format("the server answered {}: {}", res.result_int(), res.body()));
+  nlohmann::json answer = nlohmann::json::parse(res.body(), nullptr, false);
+  if (answer.is_discarded()) admin_fail(verb, "the server's answer is not JSON");
+  return answer;
+}
+
+void add_endpoint_options(CLI::App& cmd, std::string& endpoint, std::string& region) {
+  cmd.add_option("--endpoint", endpoint,
+                 "a running server (http://HOST:PORT): use its admin API with the root "
+                 "credentials (KVGATE_ACCESS_KEY/KVGATE_SECRET_KEY, or the dev credentials)");
+  cmd.add_option("--region", region, "SigV4 region for --endpoint [default: us-east-1]");
+}
+
+}  // namespace kvgate::cli
