@@ -84,7 +84,7 @@ stop_pid() {  # stop_pid PID: SIGTERM, wait up to 10 s, then SIGKILL
   kill -0 "$pid" 2>/dev/null || return 0
   kill -TERM "$pid" 2>/dev/null || true
   for i in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-  kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null || true
+  if kill -0 "$pid" 2>/dev/null; then kill -KILL "$pid" 2>/dev/null || true; fi
   wait "$pid" 2>/dev/null || true
 }
 cleanup() {
@@ -281,8 +281,9 @@ done
 stop_pid "$NGINX_PID"
 
 # --- 3. kvgate -----------------------------------------------------------------------------
-export KVGATE_ACCESS_KEY="bench$(head -c 8 /dev/urandom | od -An -tx1 | tr -d ' \n')"
-export KVGATE_SECRET_KEY="$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+KVGATE_ACCESS_KEY="bench$(head -c 8 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+KVGATE_SECRET_KEY="$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+export KVGATE_ACCESS_KEY KVGATE_SECRET_KEY
 DATA_ARGS=()
 for i in $(seq "$DISKS"); do DATA_ARGS+=(--data "$WORK/kvgate/disk$i"); done
 log "kvgate serve with $DISKS disks under $WORK/kvgate"

@@ -15,7 +15,7 @@ build_packages=(
 )
 test_packages=(
   clang-14 libclang-rt-14-dev clang-format clang-tidy
-  python3 openssl curl procps
+  python3 openssl curl procps valgrind
   python3-boto3 python3-awscrt awscli s3cmd rclone
   shellcheck
   # Scale-out tests: kvgate nodes behind both proxies (docker/proxy/).

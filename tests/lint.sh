@@ -12,8 +12,9 @@ if ((${#files[@]} > 0)); then
   clang-format --dry-run -Werror "${files[@]}"
 fi
 
-# Shell scripts, checked with shellcheck: the RDMA VM harness (bash and busybox sh)
-# and the container scripts; optional where shellcheck is missing.
+# Shell scripts, checked with shellcheck: the RDMA VM harness (bash and busybox sh),
+# the container scripts, the benchmarks and the test scripts; skipped on a
+# machine without shellcheck.
 if command -v shellcheck >/dev/null; then
   mapfile -t scripts < <(git ls-files 'tests/rdma_vm/*.sh')
   if ((${#scripts[@]} > 0)); then
@@ -24,6 +25,13 @@ if command -v shellcheck >/dev/null; then
   mapfile -t scripts < <(git ls-files 'tests/container/*.sh')
   if ((${#scripts[@]} > 0)); then
     (cd tests/container && shellcheck -x "${scripts[@]#tests/container/}")
+  fi
+  # The benchmarks, the test command's own scripts, the valgrind check and the
+  # README's run command (from the repository root: perf/*.sh source perf/lib.sh).
+  mapfile -t scripts < <(git ls-files ':(glob)perf/*.sh' ':(glob)tests/*.sh' \
+    ':(glob)tests/valgrind/*.sh' 'gateway/run-dev.sh')
+  if ((${#scripts[@]} > 0)); then
+    shellcheck -x "${scripts[@]}"
   fi
   mapfile -t scripts < <(git ls-files 'docker/*' | while read -r f; do
     head -n1 "$f" | grep -qE '^#!.*\b(ba)?sh\b' && echo "$f"

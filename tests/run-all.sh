@@ -4,13 +4,15 @@
 #   1. lint        clang-format over the project's sources
 #   2. asan        ASan+UBSan build of everything; unit + integration tests (CTest)
 #   3. tsan        TSan build of the concurrent parts; their tests
-#   4. fuzz        clang/libFuzzer build; each fuzz target for a bounded time
-#   5. container   the image from docker/Dockerfile built and run for real
+#   4. valgrind    sanitizer-free kvgate under valgrind memcheck: start-up,
+#                  traffic, shutdown (tests/valgrind/run.sh)
+#   5. fuzz        clang/libFuzzer build; each fuzz target for a bounded time
+#   6. container   the image from docker/Dockerfile built and run for real
 #                  (tests/container/run.sh; KVGATE_CONTAINER=0 skips it)
 # Tests that cannot run on this machine report SKIPPED with the reason.
 # Ends with one line "kvgate: N passed, N failed, N skipped".
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 root=$(pwd)
 jobs=$(nproc)
 logs=$root/build-logs
@@ -101,6 +103,26 @@ tsan() {
   return "$rc"
 }
 
+# valgrind-clean start-up, traffic and shutdown (tests/valgrind/run.sh) on a
+# sanitizer-free Debug build of the kvgate target (valgrind cannot run an
+# ASan binary); counts as one test.
+valgrind_check() {
+  cmake -S . -B build-valgrind -G Ninja -DCMAKE_BUILD_TYPE=Debug -DKVGATE_SANITIZE=off \
+    -DKVGATE_BUILD_TESTS=OFF -DKVGATE_BUILD_PERF=OFF >"$logs/valgrind-configure.log" 2>&1 ||
+    { cat "$logs/valgrind-configure.log"; return 1; }
+  cmake --build build-valgrind -j "$jobs" --target kvgate >"$logs/valgrind-build.log" 2>&1 ||
+    { tail -n 80 "$logs/valgrind-build.log"; return 1; }
+  local rc=0
+  tests/valgrind/run.sh "$root/build-valgrind/kvgate" 2>&1 | tee "$logs/valgrind.log"
+  rc=${PIPESTATUS[0]}
+  case $rc in
+    0) passed=$((passed + 1)) ;;
+    77) skipped=$((skipped + 1)); rc=0 ;;
+    *) failed=$((failed + 1)) ;;
+  esac
+  return "$rc"
+}
+
 fuzz() {
   CC=clang-14 CXX=clang++-14 cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
     -DKVGATE_SANITIZE=fuzzer -DKVGATE_BUILD_FUZZ=ON -DKVGATE_BUILD_PERF=OFF \
@@ -130,6 +152,7 @@ container() {
 run_step lint lint
 run_step asan asan
 run_step tsan tsan
+run_step valgrind valgrind_check
 run_step fuzz fuzz
 run_step container container
 
