@@ -48,6 +48,13 @@ void print_info(const json& j, bool as_json) {
         d["state"].get<std::string>(), d["path"].get<std::string>(),
         d["free_bytes"].get<std::uint64_t>() / 1073741824.0,
         d["total_bytes"].get<std::uint64_t>() / 1073741824.0, d["disk_id"].get<std::string>());
+  if (j.contains("lookups")) {
+    const json& l = j["lookups"];
+    std::cout << fmt::format(
+        "lookups since start: HEAD {} hit / {} miss, GET {} hit / {} miss\n",
+        l["HeadObject"]["hit"].get<std::uint64_t>(), l["HeadObject"]["miss"].get<std::uint64_t>(),
+        l["GetObject"]["hit"].get<std::uint64_t>(), l["GetObject"]["miss"].get<std::uint64_t>());
+  }
   if (j["cache"].is_null()) {
     std::cout << "cache: " << j.value("cache_error", std::string("no report")) << "\n";
   } else {

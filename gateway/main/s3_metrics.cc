@@ -156,6 +156,21 @@ void collect_rdma(m::scrape_writer& w, const s3::s3_service& svc) {
         m::metric_type::counter, declines);
 }
 
+void collect_lookups(m::scrape_writer& w, const s3::s3_service& svc) {
+  std::vector<sample> lookups;
+  lookups.reserve(4);
+  for (int which = 0; which < 2; ++which) {
+    const std::string op = which == 0 ? "HeadObject" : "GetObject";
+    for (bool hit : {true, false})
+      lookups.push_back({{{"operation", op}, {"result", hit ? "hit" : "miss"}},
+                         as_double(svc.lookups.get(which, hit))});
+  }
+  w.add("kvgate_cache_lookups_total",
+        "HeadObject and GetObject answered for an existing object (hit: 2xx, 304) or a missing "
+        "one (miss: 404), by operation.",
+        m::metric_type::counter, lookups);
+}
+
 }  // namespace
 
 void register_s3_metrics(m::registry& registry, const s3::s3_service& service) {
@@ -172,6 +187,7 @@ void register_s3_metrics(m::registry& registry, const s3::s3_service& service) {
   registry.add_collector([store, &service](m::scrape_writer& w) {
     collect_store(w, *store);
     collect_cache(w, *store);
+    collect_lookups(w, service);
     if (service.lifecycle) collect_lifecycle(w, *service.lifecycle);
     collect_rdma(w, service);
   });

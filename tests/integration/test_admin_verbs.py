@@ -94,6 +94,8 @@ class AdminVerbs(unittest.TestCase):
                              sum(len(b) for b in self.objects.values()))
             self.assertEqual(live["degraded_reads"], 0)
             self.assertIn("lifecycle", live)
+            self.assertEqual(live["lookups"], {"HeadObject": {"hit": 1, "miss": 0},
+                                               "GetObject": {"hit": 0, "miss": 0}})
             text = subprocess.run([kvgate_binary(), "info", "--endpoint", url],
                                   capture_output=True, text=True, timeout=60, env=env,
                                   stdin=subprocess.DEVNULL)
@@ -101,6 +103,8 @@ class AdminVerbs(unittest.TestCase):
             self.assertIn("3 objects", text.stdout)
             self.assertIn("cache node: 3 objects", text.stdout)
             self.assertIn("evicted: 0 objects", text.stdout)
+            self.assertIn("lookups since start: HEAD 1 hit / 0 miss, GET 0 hit / 0 miss",
+                          text.stdout)
             wrong = dict(env, KVGATE_SECRET_KEY="not-the-secret-key")
             denied = subprocess.run([kvgate_binary(), "info", "--endpoint", url],
                                     capture_output=True, text=True, timeout=60, env=wrong,

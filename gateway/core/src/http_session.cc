@@ -231,7 +231,7 @@ class session_request_context final : public request_context {
   bool head_written() const override { return head_written_; }
   bool finished() const override { return finished_; }
 
-  unsigned status() const { return res_ ? res_->result_int() : 0; }
+  unsigned status() const override { return res_ ? res_->result_int() : 0; }
   std::uint64_t bytes_in() const { return bytes_in_; }
   std::uint64_t bytes_out() const { return bytes_out_; }
   bool continue_pending() const { return expect_continue_ && !continue_sent_; }

@@ -47,15 +47,6 @@ server_metrics::server_metrics(metrics::registry& r)
   for (std::size_t i = 0; i < kTimedOperations; ++i) {
     duration_[i] = &duration.with({kTimedNames[i]});
   }
-  auto& lookups = r.add_counter(
-      "kvgate_cache_lookups_total",
-      "HeadObject and GetObject answered for an existing object (hit: 2xx, 304) or a missing "
-      "one (miss: 404), by operation.",
-      {"operation", "result"});
-  for (std::size_t op = 0; op < 2; ++op) {
-    lookups_[op][0] = &lookups.with({kTimedNames[op], "hit"});
-    lookups_[op][1] = &lookups.with({kTimedNames[op], "miss"});
-  }
 }
 
 std::size_t server_metrics::timed_index(std::string_view operation) noexcept {
@@ -73,14 +64,7 @@ void server_metrics::record_request(std::string_view operation, unsigned status,
   auto [end, ec] = std::to_chars(code.data(), code.data() + code.size(), status);
   (void)ec;
   requests_.with({operation, std::string_view(code.data(), end - code.data())}).inc();
-  const std::size_t timed = timed_index(operation);
-  duration_[timed]->observe(std::chrono::duration<double>(elapsed).count());
-  if (timed < 2) {  // HeadObject, GetObject
-    if ((status >= 200 && status < 300) || status == 304)
-      lookups_[timed][0]->inc();
-    else if (status == 404)
-      lookups_[timed][1]->inc();
-  }
+  duration_[timed_index(operation)]->observe(std::chrono::duration<double>(elapsed).count());
   (tls ? received_tls_ : received_tcp_).inc(bytes_in);
   (tls ? sent_tls_ : sent_tcp_).inc(bytes_out);
 }

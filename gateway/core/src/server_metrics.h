@@ -1,7 +1,7 @@
 // The HTTP core's own metrics (docs/operations.md, "Metrics"): requests by
 // operation and status, latency histograms, body bytes by transport, requests
-// in flight and connections, and the cache's hit/miss count of HEAD and GET. Registered once per
-// http_server; the series used on every request are looked up at construction so recording is a few
+// in flight and connections. Registered once per http_server; the series used
+// on every request are looked up at construction so recording is a few
 // relaxed atomic adds.
 #pragma once
 
@@ -35,9 +35,6 @@ class server_metrics {
 
   metrics::counter_family& requests_;
   std::array<metrics::histogram*, kTimedOperations> duration_{};
-  // Cache lookups: HeadObject and GetObject answered from an object (2xx,
-  // 304) or for a missing one (404). Index 0 HEAD, 1 GET; [hit, miss].
-  std::array<std::array<metrics::counter*, 2>, 2> lookups_{};
   metrics::counter& received_tcp_;
   metrics::counter& received_tls_;
   metrics::counter& sent_tcp_;

@@ -117,6 +117,9 @@ asio::awaitable<void> async_info(op_context& op) {
     }
     json j = info_report(*op.service.store, *info);
     j["lifecycle"] = lifecycle_json(op.service.lifecycle.get());
+    const lookup_counters& l = op.service.lookups;
+    j["lookups"] = {{"HeadObject", {{"hit", l.get(0, true)}, {"miss", l.get(0, false)}}},
+                    {"GetObject", {{"hit", l.get(1, true)}, {"miss", l.get(1, false)}}}};
     body = j.dump(2);
   });
   if (!failure.empty()) co_return co_await op.async_fail(s3_error::internal_error, failure);

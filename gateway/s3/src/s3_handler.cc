@@ -161,6 +161,12 @@ asio::awaitable<void> s3_handler::async_handle(gateway::request_context& ctx) {
   req.sigv4 = std::move(auth->sigv4);
 
   op_context op{ctx, req, svc, caller, operation::not_implemented, std::nullopt};
+  // Counts a HeadObject or GetObject as a cache hit or miss once it has
+  // been answered, whichever way this coroutine ends.
+  struct lookup_tally {
+    const op_context& op;
+    ~lookup_tally() { op.service.lookups.record(op.op, op.ctx.status()); }
+  } tally{op};
   if (req.key.size() > kMaxKeyBytes) {
     co_await op.async_fail(s3_error::key_too_long);
     co_return;

@@ -47,6 +47,7 @@ class fake_context final : public kvgate::gateway::request_context {
   void set_close() override {}
   bool head_written() const override { return false; }
   bool finished() const override { return false; }
+  unsigned status() const override { return 0; }
 
  private:
   std::string body_;

@@ -82,6 +82,8 @@ class request_context {
   virtual void set_close() = 0;
   virtual bool head_written() const = 0;
   virtual bool finished() const = 0;
+  // The status of the response head sent so far (0 before it is written).
+  virtual unsigned status() const = 0;
 
  protected:
   request_context(const http::request_header<>& header, std::string request_id,

@@ -18,6 +18,7 @@
 #include "kvgate/s3/cache_policy.h"
 #include "kvgate/s3/lifecycle_worker.h"
 #include "kvgate/s3/live_users.h"
+#include "kvgate/s3/lookup_counters.h"
 #include "kvgate/s3/rdma_counters.h"
 #include "kvgate/s3/rdma_gateway.h"
 #include "kvgate/s3/user_directory.h"
@@ -38,6 +39,8 @@ struct s3_service {
   // The RDMA fast path; null when disabled or unavailable on this host.
   std::shared_ptr<rdma_gateway> rdma;
   mutable rdma_counters rdma_stats;
+  // Hits and misses of HeadObject and GetObject (counted by s3_handler).
+  mutable lookup_counters lookups;
   // Cache tier: the kept capacity policy (admin API) and the lifecycle/TTL
   // worker (its counters are in the admin report); null in bare test setups.
   std::shared_ptr<cache_policy_keeper> cache_policy;
