@@ -284,6 +284,13 @@ config_result<void> resolve_cache_config(
       return invalid_value(*v, "lifecycle_batch", fmt::format("{} is outside [1, 1000000]", *n));
     c.lifecycle_batch = static_cast<std::uint32_t>(*n);
   }
+  if (const auto* v = get("abandoned_upload_seconds")) {
+    auto n = duration(*v, "abandoned_upload_seconds");
+    if (!n) return n.error();
+    if (*n != 0 && *n < 60)
+      return invalid_value(*v, "abandoned_upload_seconds", "must be 0 (never) or at least 60 s");
+    c.abandoned_upload_seconds = *n;
+  }
   if (const auto* v = get("lifecycle_day_seconds")) {
     auto n = count(*v, "lifecycle_day_seconds");
     if (!n) return n.error();

@@ -26,12 +26,14 @@ struct bucket_work {
   std::string name;
   s3xml::lifecycle_configuration rules;
   std::uint64_t ttl_seconds = 0;
+  std::uint64_t abandoned_upload_seconds = 0;  // node-wide, every bucket
 
   bool expires_objects() const {
     return ttl_seconds != 0 || std::any_of(rules.rules.begin(), rules.rules.end(), has_expiration);
   }
   bool aborts_uploads() const {
-    return std::any_of(rules.rules.begin(), rules.rules.end(), has_abort);
+    return abandoned_upload_seconds != 0 ||
+           std::any_of(rules.rules.begin(), rules.rules.end(), has_abort);
   }
 };
 
@@ -59,6 +61,7 @@ struct lifecycle_worker::walk {
     for (const auto& b : *listed) {
       bucket_work work;
       work.name = b.name;
+      work.abandoned_upload_seconds = w.options_.abandoned_upload_seconds;
       if (policy) work.ttl_seconds = policy->ttl_seconds(b.name);
       auto xml = w.store_->get_setting(lifecycle_setting(b.name));
       if (!xml) {
@@ -145,8 +148,12 @@ struct lifecycle_worker::walk {
     const std::int64_t now = w.now_ns();
     for (const auto& u : page->uploads) {
       --budget;
+      const bool abandoned =
+          b.abandoned_upload_seconds != 0 &&
+          u.initiated_ns + static_cast<std::int64_t>(b.abandoned_upload_seconds) * kNsPerSecond <=
+              now;
       const bool stale =
-          std::any_of(b.rules.rules.begin(), b.rules.rules.end(), [&](const auto& r) {
+          abandoned || std::any_of(b.rules.rules.begin(), b.rules.rules.end(), [&](const auto& r) {
             return has_abort(r) && u.key.starts_with(r.prefix) &&
                    u.initiated_ns + static_cast<std::int64_t>(*r.abort_upload_days) * day_ns <= now;
           });

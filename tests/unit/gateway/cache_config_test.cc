@@ -56,6 +56,7 @@ TEST_CASE("cache settings are unset by default and read from every source") {
   CHECK(none->cache.buckets.empty());
   CHECK(none->cache.lifecycle_interval == std::chrono::seconds(60));
   CHECK(none->cache.lifecycle_day_seconds == 86400u);
+  CHECK(none->cache.abandoned_upload_seconds == 7u * 86400u);
 
   auto c = resolve_toml(R"(
 cache_max_bytes = "500GiB"
@@ -64,6 +65,7 @@ cache_high_watermark = 0.95
 cache_low_watermark = "85%"
 lifecycle_interval_seconds = 5
 lifecycle_day_seconds = 2
+abandoned_upload_seconds = "2h"
 
 [buckets.models]
 quota_bytes = "200GiB"
@@ -82,6 +84,10 @@ default_ttl = 3600
   CHECK(c->cache.low_watermark == 0.85);
   CHECK(c->cache.lifecycle_interval == std::chrono::seconds(5));
   CHECK(c->cache.lifecycle_day_seconds == 2u);
+  CHECK(c->cache.abandoned_upload_seconds == 7200u);
+  auto never = resolve_toml("abandoned_upload_seconds = 0");
+  REQUIRE(never.has_value());
+  CHECK(never->cache.abandoned_upload_seconds == 0u);
   REQUIRE(c->cache.buckets.size() == 2);
   const auto& m = c->cache.buckets.at("models");
   CHECK(m.quota_bytes == 200ull << 30);
@@ -105,6 +111,8 @@ TEST_CASE("bad cache settings stop start-up naming the key") {
            {"cache_high_watermark = \"0.5\"\ncache_low_watermark = \"0.7\"", "cache_low_watermark"},
            {"lifecycle_interval_seconds = 0", "lifecycle_interval_seconds"},
            {"lifecycle_day_seconds = 0", "lifecycle_day_seconds"},
+           {"abandoned_upload_seconds = 30", "abandoned_upload_seconds"},
+           {"abandoned_upload_seconds = \"someday\"", "abandoned_upload_seconds"},
            {"[buckets.models]\nquota = 5", "buckets.models.quota"},
            {"[buckets.models]\nno_evict = \"yes\"", "buckets.models.no_evict"},
            {"[buckets.models]\nquota_bytes = \"5 apples\"", "buckets.models.quota_bytes"},

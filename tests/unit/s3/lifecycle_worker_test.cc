@@ -142,6 +142,41 @@ TEST_CASE("a bucket's default TTL expires objects after their last write", "[s3]
   CHECK(worker.stats().cycles == 2u);
 }
 
+TEST_CASE("abandoned uploads are aborted in every bucket, with or without rules",
+          "[s3][lifecycle]") {
+  fixture fx;
+  REQUIRE(fx.store->create_bucket("kv-cache", "root").has_value());
+  REQUIRE(fx.store->create_bucket("ruled", "root").has_value());
+  REQUIRE(fx.store->put_setting(lifecycle_setting("ruled"), kRules).has_value());
+  auto plain = fx.store->create_upload("kv-cache", "seg/1", {}, "", "");
+  auto ruled = fx.store->create_upload("ruled", "seg/2", {}, "", "");
+  REQUIRE(plain.has_value());
+  REQUIRE(ruled.has_value());
+  fx.put("kv-cache", "seg/0");  // objects are untouched: the setting is about uploads
+
+  auto o = fx.options(1000);
+  o.abandoned_upload_seconds = 15;  // shorter than the rule's 2 days (20 s here)
+  lifecycle_worker worker(fx.store, std::move(o));
+  fx.now->store(1014 * kSecond);
+  fixture::finish_walk(worker);
+  CHECK(fx.store->get_upload("kv-cache", "seg/1", plain->upload_id).has_value());
+  CHECK(fx.store->get_upload("ruled", "seg/2", ruled->upload_id).has_value());
+
+  fx.now->store(1015 * kSecond);
+  auto fresh = fx.store->create_upload("kv-cache", "seg/3", {}, "", "");  // created now
+  REQUIRE(fresh.has_value());
+  fixture::finish_walk(worker);
+  CHECK(fx.store->get_upload("kv-cache", "seg/1", plain->upload_id).error() ==
+        er::errc::upload_not_found);
+  CHECK(fx.store->get_upload("ruled", "seg/2", ruled->upload_id).error() ==
+        er::errc::upload_not_found);
+  CHECK(fx.store->get_upload("kv-cache", "seg/3", fresh->upload_id).has_value());
+  CHECK(fx.exists("kv-cache", "seg/0"));
+  CHECK(worker.stats().aborted_uploads == 2u);
+  CHECK(worker.stats().expired_objects == 0u);
+  CHECK(worker.stats().errors == 0u);
+}
+
 TEST_CASE("the background worker stops promptly when destroyed", "[s3][lifecycle]") {
   fixture fx;
   lifecycle_options o = fx.options(10);

@@ -44,6 +44,10 @@ struct cache_config {
   // Length of a lifecycle "day" (Expiration Days, AbortIncompleteMultipartUpload
   // DaysAfterInitiation). Test-only: 86400 in production.
   std::uint64_t lifecycle_day_seconds = 86400;
+  // Multipart uploads not completed or aborted this long after they were
+  // created are aborted by the lifecycle worker in every bucket, rule or not
+  // (a KV cache has no use for a half-written segment). 0 disables it.
+  std::uint64_t abandoned_upload_seconds = 7 * 86400;
 };
 
 // "500GiB", "64 MiB", "1.5G", "4096", "10KB": binary (KiB, K, Ki) or decimal

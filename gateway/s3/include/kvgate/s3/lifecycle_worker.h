@@ -40,6 +40,9 @@ struct lifecycle_options {
   std::chrono::seconds interval{60};
   std::uint32_t batch = 1000;
   std::uint64_t day_seconds = 86400;
+  // Uploads older than this are aborted in every bucket, with or without an
+  // AbortIncompleteMultipartUpload rule; 0: only by rules.
+  std::uint64_t abandoned_upload_seconds = 0;
   bool background = true;                  // false: no thread, run_pass() only (tests)
   std::function<std::int64_t()> clock_ns;  // empty: system_clock
 };
