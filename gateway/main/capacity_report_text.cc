@@ -2,6 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
 #include <iostream>
 #include <string>
 
@@ -44,6 +47,14 @@ void print_capacity_report(const json& r, bool as_json) {
       "evicted: {} objects, {} bytes; inline evictions {}; refused: {} quota, {} capacity\n",
       evicted_objects, evicted_bytes, r["inline_evictions"].get<std::uint64_t>(),
       r["refused_quota"].get<std::uint64_t>(), r["refused_capacity"].get<std::uint64_t>());
+  const auto oldest_ns = r.value("oldest_access_ns", std::int64_t{0});
+  if (oldest_ns > 0) {
+    const auto now_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                            std::chrono::system_clock::now().time_since_epoch())
+                            .count();
+    std::cout << fmt::format("least recently used object: last read or written {} s ago\n",
+                             std::max<std::int64_t>(0, (now_ns - oldest_ns) / 1'000'000'000));
+  }
   if (r.contains("evicted_now"))
     std::cout << fmt::format("this run evicted {} objects\n",
                              r["evicted_now"].get<std::uint64_t>());

@@ -55,6 +55,13 @@ void print_info(const json& j, bool as_json) {
         l["HeadObject"]["hit"].get<std::uint64_t>(), l["HeadObject"]["miss"].get<std::uint64_t>(),
         l["GetObject"]["hit"].get<std::uint64_t>(), l["GetObject"]["miss"].get<std::uint64_t>());
   }
+  if (j.contains("lifecycle") && j["lifecycle"].is_object()) {
+    const json& l = j["lifecycle"];
+    std::cout << fmt::format(
+        "lifecycle since start: {} objects ({} bytes) expired, {} uploads aborted, {} errors\n",
+        l["expired_objects"].get<std::uint64_t>(), l["expired_bytes"].get<std::uint64_t>(),
+        l["aborted_uploads"].get<std::uint64_t>(), l["errors"].get<std::uint64_t>());
+  }
   if (j["cache"].is_null()) {
     std::cout << "cache: " << j.value("cache_error", std::string("no report")) << "\n";
   } else {

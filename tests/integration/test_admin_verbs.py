@@ -105,6 +105,9 @@ class AdminVerbs(unittest.TestCase):
             self.assertIn("evicted: 0 objects", text.stdout)
             self.assertIn("lookups since start: HEAD 1 hit / 0 miss, GET 0 hit / 0 miss",
                           text.stdout)
+            self.assertIn("lifecycle since start: 0 objects (0 bytes) expired, 0 uploads "
+                          "aborted, 0 errors", text.stdout)
+            self.assertIn("least recently used object: last read or written", text.stdout)
             wrong = dict(env, KVGATE_SECRET_KEY="not-the-secret-key")
             denied = subprocess.run([kvgate_binary(), "info", "--endpoint", url],
                                     capture_output=True, text=True, timeout=60, env=wrong,
