@@ -2,15 +2,12 @@
 
 #include <fmt/format.h>
 
-#include <algorithm>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <chrono>
-#include <cstdlib>
 #include <filesystem>
-#include <thread>
 
 #include "kvgate/gateway/config.h"
 #include "kvgate/gateway/dev_credentials.h"
@@ -25,20 +22,13 @@ namespace http = boost::beast::http;
 // The server's root keys: KVGATE_ACCESS_KEY / KVGATE_SECRET_KEY (or a config
 // file naming them), else the dev credentials kept with its data.
 gateway::credentials root_credentials(std::string_view verb, const admin_target& target) {
-  gateway::config_layer flags;
-  if (!target.data.empty()) flags.emplace("data", gateway::config_value{target.data, "--data"});
-  if (!target.config.empty())
-    flags.emplace("config", gateway::config_value{{target.config}, "--config"});
-  auto config = gateway::load_config(
-      flags, [](const char* name) { return std::getenv(name); },
-      std::max(1u, std::thread::hardware_concurrency()));
-  if (!config) admin_fail(verb, config.error().message);
-  if (!config->dev_credentials) return {config->access_key, config->secret_key};
-  if (!std::filesystem::exists(config->dev_credentials_file))
+  const auto config = load_config_or_fail(target, verb);
+  if (!config.dev_credentials) return {config.access_key, config.secret_key};
+  if (!std::filesystem::exists(config.dev_credentials_file))
     admin_fail(verb,
                "no credentials: set KVGATE_ACCESS_KEY and KVGATE_SECRET_KEY (the server's "
                "root keys), or --data/--config naming the server's dev credentials");
-  auto dev = gateway::load_or_create_dev_credentials(config->dev_credentials_file);
+  auto dev = gateway::load_or_create_dev_credentials(config.dev_credentials_file);
   if (!dev) admin_fail(verb, dev.error());
   return *dev;
 }

@@ -26,12 +26,7 @@ void admin_fail(std::string_view verb, std::string_view message, int code) {
   throw CLI::RuntimeError(code);
 }
 
-std::unique_ptr<erasure::store> open_store_or_fail(
-    const admin_target& target, std::string_view verb,
-    const std::function<void(erasure::store_options&)>& adjust) {
-  // Engine log lines go to stderr: stdout carries the verb's result (--json).
-  spdlog::set_default_logger(std::make_shared<spdlog::logger>(
-      "kvgate", std::make_shared<spdlog::sinks::stderr_sink_mt>()));
+gateway::server_config load_config_or_fail(const admin_target& target, std::string_view verb) {
   gateway::config_layer flags;
   if (!target.data.empty()) flags.emplace("data", gateway::config_value{target.data, "--data"});
   if (!target.config.empty())
@@ -40,8 +35,18 @@ std::unique_ptr<erasure::store> open_store_or_fail(
       flags, [](const char* name) { return std::getenv(name); },
       std::max(1u, std::thread::hardware_concurrency()));
   if (!config) admin_fail(verb, config.error().message);
+  return std::move(*config);
+}
+
+std::unique_ptr<erasure::store> open_store_or_fail(
+    const admin_target& target, std::string_view verb,
+    const std::function<void(erasure::store_options&)>& adjust) {
+  // Engine log lines go to stderr: stdout carries the verb's result (--json).
+  spdlog::set_default_logger(std::make_shared<spdlog::logger>(
+      "kvgate", std::make_shared<spdlog::sinks::stderr_sink_mt>()));
+  const auto config = load_config_or_fail(target, verb);
   erasure::store_options options;
-  for (const auto& d : config->data_dirs) options.disk_paths.push_back(d);
+  for (const auto& d : config.data_dirs) options.disk_paths.push_back(d);
   options.background_heal = false;
   if (adjust) adjust(options);
   auto store = erasure::store::open(std::move(options));

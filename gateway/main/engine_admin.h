@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "kvgate/erasure/store.h"
+#include "kvgate/gateway/config.h"
 
 namespace kvgate::cli {
 
@@ -27,6 +28,11 @@ struct admin_target {
 
 // Adds --data, --config and --json to an admin subcommand.
 void add_target_options(CLI::App& cmd, admin_target& target);
+
+// The configuration an admin verb works with (--data / --config over the
+// KVGATE_* environment, as `kvgate serve` resolves it); prints why and throws
+// CLI::RuntimeError when it is invalid.
+gateway::server_config load_config_or_fail(const admin_target& target, std::string_view verb);
 
 // Opens the store for an admin verb; prints why and throws CLI::RuntimeError on failure.
 // `adjust` may change the options before the store opens (e.g. no background eviction).
