@@ -84,6 +84,9 @@ result<void> store_impl::recover() {
     }
     if (!intents->empty()) spdlog::info("replayed {} index intents", intents->size());
   }
+  // Repairs move replaced versions to the trash: empty it again, so that
+  // staging and trash hold nothing once the store is open (as step 1 says).
+  purge_trash();
   // 3. Usage and recency are derived from the index.
   if (auto r = rebuild_ledger(); !r) return r;
   // 4. A replaced disk is rebuilt object by object through the heal queue.
