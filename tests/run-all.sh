@@ -90,11 +90,12 @@ tsan() {
   cmake --build build-tsan -j "$jobs" --target kvgate_erasure_tests kvgate_rdma_tests \
     >"$logs/tsan-build.log" 2>&1 || { tail -n 80 "$logs/tsan-build.log"; return 1; }
   # The concurrent parts: the [concurrency] cases, the store (per-key locks,
-  # pinned readers, the parallel per-disk pool), the codec's shared tables,
+  # pinned readers, the parallel per-disk pool), the cache tier (background
+  # evictor beside writers and readers), the codec's shared tables,
   # and the whole RDMA library (registry, staging, transfers on strands).
   local rc=0
   TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:suppressions=$root/tests/tsan.supp" \
-    build-tsan/tests/kvgate_erasure_tests '[concurrency],[store],[codec]' 2>&1 | tee "$logs/tsan-tests.log"
+    build-tsan/tests/kvgate_erasure_tests '[concurrency],[store],[codec],[cache]' 2>&1 | tee "$logs/tsan-tests.log"
   ((PIPESTATUS[0] == 0)) || rc=1
   TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:suppressions=$root/tests/tsan.supp" \
     build-tsan/tests/kvgate_rdma_tests '[rdma]' 2>&1 | tee -a "$logs/tsan-tests.log"

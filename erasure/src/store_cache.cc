@@ -159,6 +159,7 @@ std::uint64_t store_impl::relieve(const eviction_need& need, bool inline_evictio
 }
 
 store_impl::eviction_pass_result store_impl::eviction_pass(const std::stop_token& stop) {
+  std::lock_guard pass_guard(eviction_pass_mu_);
   eviction_pass_result out;
   // Pressure is re-read after each round: writers keep adding while we evict.
   for (int round = 0; round < 8 && !stop.stop_requested(); ++round) {

@@ -199,6 +199,10 @@ class store_impl final : public store {
   version_pins pins_;
   std::array<std::mutex, 1024> key_locks_;
   std::shared_mutex bucket_mutex_;
+  // One eviction pass at a time: the background evictor's and evict_now()'s
+  // (which so returns only when no pass is running and the pressure is met).
+  // Admission's inline relief does not take it: a writer never waits on a pass.
+  std::mutex eviction_pass_mu_;
   // Held shared by publish and exclusively by scrub's orphan collection, so a
   // data dir renamed into place is never mistaken for an orphan before its
   // manifest lands.

@@ -277,8 +277,9 @@ class store {
   // Usage per bucket and node-wide, limits, eviction and refusal counters.
   virtual capacity_report capacity_usage() = 0;
   // One eviction pass now, in the caller's thread (admin verb, tests): evicts
-  // until every scope is at its low watermark or nothing more can go.
-  // Returns the objects evicted.
+  // until every scope is at its low watermark or nothing more can go. Waits
+  // for a background pass in progress first, so no pass runs when it returns.
+  // Returns the objects evicted (by this call).
   [[nodiscard]] virtual result<std::uint64_t> evict_now() = 0;
 
   // Small named settings the gateway keeps with the data (run-time capacity
