@@ -7,11 +7,12 @@
 
 #include <algorithm>
 #include <chrono>
+#include <condition_variable>
 #include <functional>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <set>
-#include <thread>
 
 #include "aligned_buffer.h"
 #include "geometry.h"
@@ -303,7 +304,8 @@ result<object_health> store_impl::verify_object(std::string_view bucket, std::st
 }
 
 result<std::vector<object_health>> store_impl::heal_all(std::string_view bucket,
-                                                        const progress_fn& progress) {
+                                                        const progress_fn& progress,
+                                                        const std::stop_token& stop) {
   std::vector<std::pair<std::string, std::string>> keys;
   if (auto r = index_->for_each_object(bucket,
                                        [&](const index_object& o) {
@@ -315,6 +317,7 @@ result<std::vector<object_health>> store_impl::heal_all(std::string_view bucket,
   std::vector<object_health> out;
   std::uint64_t done = 0;
   for (const auto& [b, k] : keys) {
+    if (stop.stop_requested()) break;
     auto h = heal_object(b, k);
     if (!h && h.error() != errc::object_not_found) return h.error();
     if (h && (h->shards_healed > 0 || !h->readable || !h->problem.empty()))
@@ -365,7 +368,13 @@ result<scrub_report> store_impl::scrub(const scrub_options& options, const progr
     return r.error();
   const auto start = std::chrono::steady_clock::now();
   std::uint64_t done = 0;
+  std::mutex sleep_mu;  // the rate limit's sleep ends early on a stop request
+  std::condition_variable_any sleep_cv;
   for (const auto& [bucket, key, size] : keys) {
+    if (options.stop.stop_requested()) {
+      report.stopped = true;
+      return report;  // orphans are collected by a complete pass only
+    }
     auto h = check_object(bucket, key, options.repair);
     if (!h) {
       if (h.error() != errc::object_not_found) return h.error();
@@ -385,7 +394,8 @@ result<scrub_report> store_impl::scrub(const scrub_options& options, const progr
       const auto due =
           start + std::chrono::duration<double>(static_cast<double>(report.bytes_checked) /
                                                 options.max_bytes_per_second);
-      std::this_thread::sleep_until(due);
+      std::unique_lock sleep_lock(sleep_mu);
+      sleep_cv.wait_until(sleep_lock, options.stop, due, [] { return false; });
     }
   }
   auto orphans = collect_orphans(options);

@@ -84,8 +84,8 @@ class store_impl final : public store {
                             std::string_view upload_id) override;
   result<store_info> info() override;
   result<object_health> heal_object(std::string_view bucket, std::string_view key) override;
-  result<std::vector<object_health>> heal_all(std::string_view bucket,
-                                              const progress_fn& progress) override;
+  result<std::vector<object_health>> heal_all(std::string_view bucket, const progress_fn& progress,
+                                              const std::stop_token& stop) override;
   result<object_health> verify_object(std::string_view bucket, std::string_view key) override;
   result<scrub_report> scrub(const scrub_options& options, const progress_fn& progress) override;
   result<std::uint64_t> reindex(const progress_fn& progress) override;

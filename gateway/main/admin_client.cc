@@ -48,7 +48,7 @@ nlohmann::json call_admin_api(const admin_call& call) {
   const gateway::credentials root = root_credentials(verb, *call.target);
 
   protocol::request_to_sign request;
-  request.method = call.post ? "POST" : "GET";
+  request.method = call.method;
   request.path = call.path;
   if (!call.query.empty()) request.query.push_back({call.query, "", false});
   request.headers.push_back({"host", host_port});
@@ -59,12 +59,12 @@ nlohmann::json call_admin_api(const admin_call& call) {
   auto signed_request = protocol::sign_request(creds, request, now);
   if (!signed_request) admin_fail(verb, "cannot sign the request");
 
-  http::request<http::string_body> req{call.post ? http::verb::post : http::verb::get,
+  http::request<http::string_body> req{http::string_to_verb(call.method),
                                        call.path + (call.query.empty() ? "" : "?" + call.query),
                                        11};
   req.set(http::field::host, host_port);
   for (const auto& h : signed_request->added_headers) req.set(h.name, h.value);
-  if (call.post) req.set(http::field::content_type, "application/json");
+  if (call.method == "POST") req.set(http::field::content_type, "application/json");
   req.body() = call.body;
   req.prepare_payload();
 
@@ -80,7 +80,7 @@ nlohmann::json call_admin_api(const admin_call& call) {
   http::response<http::string_body> res;
   if (!ec) http::read(socket, buffer, res, ec);
   if (ec) admin_fail(verb, fmt::format("request to {} failed: {}", call.endpoint, ec.message()));
-  if (res.result() != http::status::ok)
+  if (http::to_status_class(res.result()) != http::status_class::successful)
     admin_fail(verb, fmt::format("the server answered {}: {}", res.result_int(), res.body()));
   nlohmann::json answer = nlohmann::json::parse(res.body(), nullptr, false);
   if (answer.is_discarded()) admin_fail(verb, "the server's answer is not JSON");

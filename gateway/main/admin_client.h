@@ -1,7 +1,7 @@
 // The client side of kvgate's admin API (/.kvgate/v1/admin/..., docs/cache.md
 // "Admin API") for the admin verbs' --endpoint: one SigV4-signed request with
 // the root credentials over plain HTTP, the JSON answer returned. Failures
-// (no credentials, no connection, a non-200 answer, a body that is not JSON)
+// (no credentials, no connection, an answer other than 2xx, a body that is not JSON)
 // go through admin_fail with the verb's name.
 #pragma once
 
@@ -18,10 +18,10 @@ struct admin_call {
   std::string endpoint;   // http://HOST:PORT
   std::string region = "us-east-1";
   const admin_target* target;  // --data / --config: where dev credentials are found
-  bool post = false;
-  std::string path;   // e.g. /.kvgate/v1/admin/capacity
-  std::string query;  // a bare parameter ("evict") or empty
-  std::string body;   // JSON for POST
+  std::string method = "GET";  // GET, POST (with a JSON body) or DELETE
+  std::string path;            // e.g. /.kvgate/v1/admin/capacity
+  std::string query;           // a bare parameter ("evict") or empty
+  std::string body;            // JSON for POST
 };
 
 nlohmann::json call_admin_api(const admin_call& call);

@@ -93,10 +93,10 @@ void run_online(const capacity_options& o, const json& change_json) {
   call.endpoint = o.endpoint;
   call.region = o.region;
   call.target = &o.target;
-  call.post = !change_json.empty() || o.evict_now;
+  if (!change_json.empty() || o.evict_now) call.method = "POST";
   call.path = std::string(kAdminPath);
   if (o.evict_now) call.query = "evict";
-  if (call.post) call.body = change_json.dump();
+  if (call.method == "POST") call.body = change_json.dump();
   print_capacity_report(call_admin_api(call), o.target.json);
 }
 

@@ -13,7 +13,8 @@
 namespace kvgate::cli {
 
 void add_serve_command(CLI::App& app);
-// Engine admin verbs on a stopped server's data directories (engine_admin.h).
+// Engine admin verbs on a stopped server's data directories (engine_admin.h);
+// heal, scrub and verify also run as jobs on a running one (maintenance_verb.h).
 void add_info_command(CLI::App& app);
 void add_heal_command(CLI::App& app);
 void add_scrub_command(CLI::App& app);
@@ -22,5 +23,7 @@ void add_reindex_command(CLI::App& app);
 // Cache tier: usage, limits, quotas, TTLs, offline or against a running
 // server's admin API (capacity_command.cc).
 void add_capacity_command(CLI::App& app);
+// A running server's heal/scrub/verify jobs (jobs_command.cc).
+void add_jobs_command(CLI::App& app);
 
 }  // namespace kvgate::cli

@@ -79,7 +79,8 @@ void progress_reporter::update(std::uint64_t done, std::uint64_t total) {
     drawn_ = true;
   } else {
     const int step = permille / 50;
-    if (step == last_step_ && done != total) return;
+    if (step == last_step_ && (done != total || done == last_done_)) return;
+    last_done_ = done;
     last_step_ = step;
     std::fprintf(stderr, "{\"verb\":\"%s\",\"done\":%llu,\"total\":%llu}\n", verb_.c_str(),
                  static_cast<unsigned long long>(done), static_cast<unsigned long long>(total));

@@ -54,6 +54,7 @@ class progress_reporter {
   std::string verb_;
   bool tty_;
   int last_step_ = -1;
+  std::uint64_t last_done_ = 0;  // the end is printed once however often it is polled
   bool drawn_ = false;
 };
 

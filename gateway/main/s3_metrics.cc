@@ -156,6 +156,32 @@ void collect_rdma(m::scrape_writer& w, const s3::s3_service& svc) {
         m::metric_type::counter, declines);
 }
 
+// Heal, scrub and verify jobs of the admin API (maintenance_jobs.h).
+void collect_jobs(m::scrape_writer& w, const s3::maintenance_jobs& jobs) {
+  std::vector<sample> running, progress, last, finished;
+  for (std::size_t k = 0; k < s3::kMaintenanceKinds; ++k) {
+    const auto kind = static_cast<s3::maintenance_kind>(k);
+    const s3::job_kind_stats st = jobs.stats(kind);
+    const std::string name(s3::to_string(kind));
+    running.push_back({{{"kind", name}}, st.running ? 1.0 : 0.0});
+    progress.push_back({{{"kind", name}}, st.progress});
+    last.push_back({{{"kind", name}}, static_cast<double>(st.last_finished_unix_ms) / 1000.0});
+    for (const auto state : {s3::job_state::done, s3::job_state::failed, s3::job_state::stopped})
+      finished.push_back({{{"kind", name}, {"state", std::string(s3::to_string(state))}},
+                          as_double(st.finished[static_cast<std::size_t>(state)])});
+  }
+  w.add("kvgate_maintenance_job_running", "1 while a heal, scrub or verify job runs.",
+        m::metric_type::gauge, running);
+  w.add("kvgate_maintenance_job_progress_ratio",
+        "Objects walked / objects to walk by the latest job of the kind (1 once it ended).",
+        m::metric_type::gauge, progress);
+  w.add("kvgate_maintenance_job_last_finished_timestamp_seconds",
+        "When the latest job of the kind ended (Unix time; 0: none since start).",
+        m::metric_type::gauge, last);
+  w.add("kvgate_maintenance_jobs_finished_total", "Maintenance jobs ended, by final state.",
+        m::metric_type::counter, finished);
+}
+
 void collect_lookups(m::scrape_writer& w, const s3::s3_service& svc) {
   std::vector<sample> lookups;
   lookups.reserve(4);
@@ -189,6 +215,7 @@ void register_s3_metrics(m::registry& registry, const s3::s3_service& service) {
     collect_cache(w, *store);
     collect_lookups(w, service);
     if (service.lifecycle) collect_lifecycle(w, *service.lifecycle);
+    if (service.jobs) collect_jobs(w, *service.jobs);
     collect_rdma(w, service);
   });
 }

@@ -69,6 +69,7 @@ constexpr std::array kTable = std::to_array<s3_error_info>({
     {missing_security_header, 400, "MissingSecurityHeader",
      "Your request is missing a required header."},
     {no_such_bucket, 404, "NoSuchBucket", "The specified bucket does not exist"},
+    {no_such_job, 404, "NoSuchJob", "The specified maintenance job does not exist."},
     {no_such_key, 404, "NoSuchKey", "The specified key does not exist."},
     {no_such_lifecycle_configuration, 404, "NoSuchLifecycleConfiguration",
      "The lifecycle configuration does not exist"},
@@ -79,6 +80,9 @@ constexpr std::array kTable = std::to_array<s3_error_info>({
     {not_implemented, 501, "NotImplemented",
      "A header you provided implies functionality that is not implemented"},
     {not_modified, 304, "NotModified", "Not Modified"},
+    {operation_aborted, 409, "OperationAborted",
+     "A conflicting conditional operation is currently in progress against this resource. Try "
+     "again."},
     {precondition_failed, 412, "PreconditionFailed",
      "At least one of the pre-conditions you specified did not hold"},
     {quota_exceeded, 403, "QuotaExceeded",

@@ -6,6 +6,12 @@
 //   POST /.kvgate/v1/admin/capacity[?evict]  apply a JSON policy change (kept
 //        with the data, like `kvgate capacity` offline), optionally run one
 //        eviction pass, then answer the same report.
+//   GET  /.kvgate/v1/admin/jobs              every kept maintenance job (JSON)
+//   POST /.kvgate/v1/admin/jobs              start a heal, scrub or verify job
+//        ({"kind": ...}, maintenance.h); 202 with the job, 409 OperationAborted
+//        while one of that kind runs
+//   GET  /.kvgate/v1/admin/jobs/ID           one job: state, progress, result
+//   DELETE /.kvgate/v1/admin/jobs/ID         ask it to stop; 404 NoSuchJob
 // g++ 12 at -O2 with ASan inlines Asio's coroutine frame allocator
 // (aligned_alloc) and its sized operator delete and reports a false
 // -Wmismatched-new-delete at the end of coroutines.
@@ -14,6 +20,7 @@
 #endif
 #include <fmt/format.h>
 
+#include <charconv>
 #include <nlohmann/json.hpp>
 
 #include "cache_operations.h"
@@ -21,6 +28,7 @@
 #include "kvgate/s3/cache_policy.h"
 #include "kvgate/s3/info_report.h"
 #include "kvgate/s3/lifecycle_worker.h"
+#include "kvgate/s3/maintenance_jobs.h"
 #include "xml_request_body.h"
 
 namespace kvgate::s3 {
@@ -126,6 +134,50 @@ asio::awaitable<void> async_info(op_context& op) {
   co_await async_send_json(op.ctx, http::status::ok, std::move(body));
 }
 
+constexpr std::string_view kJobsPath = "v1/admin/jobs";
+
+asio::awaitable<void> async_jobs(op_context& op) {
+  maintenance_jobs& jobs = *op.service.jobs;
+  if (op.req.method == "GET") {
+    json answer;
+    answer["jobs"] = json::array();
+    for (const job_snapshot& j : jobs.list()) answer["jobs"].push_back(to_json(j));
+    std::string text = answer.dump(2);
+    co_return co_await async_send_json(op.ctx, http::status::ok, std::move(text));
+  }
+  if (op.req.method != "POST") co_return co_await op.async_fail(s3_error::method_not_allowed);
+  auto body = co_await async_read_xml_body(op, kMaxAdminBodyBytes);
+  if (!body) co_return co_await op.async_fail(body.error());
+  const json j = json::parse(*body, nullptr, false);
+  if (j.is_discarded())
+    co_return co_await op.async_fail(s3_error::invalid_argument, "The body is not JSON.");
+  auto request = maintenance_request_from_json(j);
+  if (!request) co_return co_await op.async_fail(s3_error::invalid_argument, request.error());
+  auto started = jobs.start(std::move(*request));
+  if (!started) co_return co_await op.async_fail(s3_error::operation_aborted, started.error());
+  std::string text = to_json(*started).dump(2);
+  co_await async_send_json(op.ctx, http::status::accepted, std::move(text));
+}
+
+asio::awaitable<void> async_job(op_context& op, std::string_view id_text) {
+  std::uint64_t id = 0;
+  const auto [end, ec] = std::from_chars(id_text.data(), id_text.data() + id_text.size(), id);
+  std::optional<job_snapshot> job;
+  const bool valid = ec == std::errc() && end == id_text.data() + id_text.size();
+  if (op.req.method == "GET") {
+    if (valid) job = op.service.jobs->find(id);
+  } else if (op.req.method == "DELETE") {
+    if (valid) job = op.service.jobs->stop(id);
+  } else {
+    co_return co_await op.async_fail(s3_error::method_not_allowed);
+  }
+  if (!job)
+    co_return co_await op.async_fail(s3_error::no_such_job,
+                                     fmt::format("No maintenance job has the id {}.", id_text));
+  std::string text = to_json(*job).dump(2);
+  co_await async_send_json(op.ctx, http::status::ok, std::move(text));
+}
+
 }  // namespace
 
 asio::awaitable<void> async_admin_endpoint(op_context& op) {
@@ -137,6 +189,10 @@ asio::awaitable<void> async_admin_endpoint(op_context& op) {
                                      "The kvgate admin API is for the root credentials only.");
   if (path == "v1/admin/capacity" && op.service.cache_policy) co_return co_await async_capacity(op);
   if (path == "v1/admin/info") co_return co_await async_info(op);
+  if (op.service.jobs && path == kJobsPath) co_return co_await async_jobs(op);
+  if (op.service.jobs && path.starts_with(kJobsPath) && path.size() > kJobsPath.size() + 1 &&
+      path[kJobsPath.size()] == '/')
+    co_return co_await async_job(op, std::string_view(path).substr(kJobsPath.size() + 1));
   co_await op.async_fail(
       s3_error::not_implemented,
       fmt::format("{} /.kvgate/{} is not a kvgate admin endpoint.", op.req.method, path));

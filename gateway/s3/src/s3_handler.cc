@@ -258,6 +258,7 @@ boost::system::result<std::unique_ptr<s3_handler>, std::string> make_s3_handler(
   lifecycle.day_seconds = config.cache.lifecycle_day_seconds;
   lifecycle.abandoned_upload_seconds = config.cache.abandoned_upload_seconds;
   svc->lifecycle = std::make_shared<lifecycle_worker>(svc->store, std::move(lifecycle));
+  svc->jobs = std::make_shared<maintenance_jobs>(svc->store);
   svc->blocking_pool = &blocking_pool;
   svc->users.replace(std::move(*users));
   svc->domains = config.domains;

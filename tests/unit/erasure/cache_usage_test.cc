@@ -141,7 +141,7 @@ TEST_CASE("heal of a damaged object keeps usage exact", "[cache]") {
   auto h = f.store().heal_object("bkt-a", "k");
   REQUIRE(h);
   CHECK(h->readable);
-  REQUIRE(f.store().heal_all("", {}));
+  REQUIRE(f.store().heal_all("", {}, {}));
   check_usage_matches_listing(f, {"bkt-a"});
   CHECK(f.get("bkt-a", "k").value() == data);
 }

@@ -108,10 +108,12 @@ TEST_CASE("heal_all rebuilds a replaced disk just as the heal queue does", "[hea
   wipe(f.paths()[2]);
   f.reopen();
   std::uint64_t last_done = 0, last_total = 0;
-  auto report = f.store().heal_all("", [&](std::uint64_t done, std::uint64_t total) {
-    last_done = done;
-    last_total = total;
-  });
+  auto report = f.store().heal_all("",
+                                   [&](std::uint64_t done, std::uint64_t total) {
+                                     last_done = done;
+                                     last_total = total;
+                                   },
+                                   {});
   REQUIRE(report);
   CHECK(last_done == objects.size());
   CHECK(last_total == objects.size());

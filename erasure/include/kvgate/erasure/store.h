@@ -22,6 +22,7 @@
 #include <memory>
 #include <optional>
 #include <span>
+#include <stop_token>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -158,6 +159,9 @@ struct scrub_options {
   double max_bytes_per_second = 0;  // 0: unlimited
   std::chrono::seconds orphan_grace{3600};
   bool repair = true;
+  // Requested stop (a running server's shutdown, the admin API's DELETE of a
+  // job): the walk ends after the object in hand and orphans are not collected.
+  std::stop_token stop;
 };
 
 struct scrub_report {
@@ -167,6 +171,7 @@ struct scrub_report {
   std::uint64_t objects_repaired = 0;
   std::uint64_t objects_unrecoverable = 0;
   std::uint64_t orphans_removed = 0;
+  bool stopped = false;  // ended early by scrub_options::stop
 };
 
 // Progress callback for long maintenance operations: (done, total) in objects.
@@ -239,9 +244,10 @@ class store {
   [[nodiscard]] virtual result<store_info> info() = 0;
   [[nodiscard]] virtual result<object_health> heal_object(std::string_view bucket,
                                                           std::string_view key) = 0;
-  // Heals every object of a bucket (empty = all buckets).
+  // Heals every object of a bucket (empty = all buckets); `stop` ends the walk
+  // after the object in hand (what was healed so far is returned).
   [[nodiscard]] virtual result<std::vector<object_health>> heal_all(
-      std::string_view bucket, const progress_fn& progress) = 0;
+      std::string_view bucket, const progress_fn& progress, const std::stop_token& stop) = 0;
   // Verifies without repairing.
   [[nodiscard]] virtual result<object_health> verify_object(std::string_view bucket,
                                                             std::string_view key) = 0;

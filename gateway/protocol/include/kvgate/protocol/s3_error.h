@@ -49,11 +49,13 @@ enum class s3_error {
   missing_content_length,
   missing_security_header,
   no_such_bucket,
+  no_such_job,  // kvgate: admin API maintenance job id unknown (404)
   no_such_key,
   no_such_lifecycle_configuration,
   no_such_upload,
   not_implemented,
-  not_modified,  // 304, no body
+  not_modified,       // 304, no body
+  operation_aborted,  // 409: a conflicting operation is in progress
   precondition_failed,
   quota_exceeded,        // kvgate: bucket or deployment quota (403)
   rdma_declined,         // kvgate: RDMA fast path declined, no fallback (501)

@@ -19,6 +19,7 @@
 #include "kvgate/s3/lifecycle_worker.h"
 #include "kvgate/s3/live_users.h"
 #include "kvgate/s3/lookup_counters.h"
+#include "kvgate/s3/maintenance_jobs.h"
 #include "kvgate/s3/rdma_counters.h"
 #include "kvgate/s3/rdma_gateway.h"
 #include "kvgate/s3/user_directory.h"
@@ -45,6 +46,9 @@ struct s3_service {
   // worker (its counters are in the admin report); null in bare test setups.
   std::shared_ptr<cache_policy_keeper> cache_policy;
   std::shared_ptr<lifecycle_worker> lifecycle;
+  // Heal, scrub and verify jobs started through the admin API (null in bare
+  // test setups); stopped and joined when the service goes.
+  std::shared_ptr<maintenance_jobs> jobs;
   // Scale-out: this node's cluster map (disabled when not in a cluster);
   // served at /.kvgate/v1/cluster and checked against x-kvgate-map-version.
   gateway::cluster_config cluster;
