@@ -536,6 +536,98 @@ result<std::uint64_t> store_impl::reindex(const progress_fn& progress) {
   return objects;
 }
 
+result<reconcile_report> store_impl::reconcile_index(const progress_fn& progress,
+                                                     const std::stop_token& stop) {
+  reconcile_report report;
+  // Buckets: a marker on any disk the index lacks (no bucket is created or
+  // deleted meanwhile). Buckets only the index knows stay: markers can be lost.
+  std::set<std::string> bucket_names;
+  {
+    std::unique_lock bucket_guard(bucket_mutex_);
+    for (std::size_t d = 0; d < set_->size(); ++d) {
+      if (!set_->online(d)) continue;
+      auto entries = set_->disk_at(d).list(layout::kBucketsDir);
+      if (!entries) continue;
+      for (const dir_entry& e : *entries) {
+        if (bucket_names.count(e.name) || !valid_bucket_name(e.name)) continue;
+        auto text = set_->disk_at(d).read_whole(layout::bucket_marker(e.name));
+        if (!text) continue;
+        const auto j = nlohmann::json::parse(*text, nullptr, false);
+        if (!j.is_object()) continue;
+        bucket_names.insert(e.name);
+        auto known = index_->get_bucket(e.name);
+        if (!known) return known.error();
+        if (*known) continue;
+        bucket_info b{e.name, j.value("created_ns", std::int64_t{0}), j.value("owner", "")};
+        if (auto r = index_->put_bucket(b); !r) return r.error();
+        ++report.buckets_added;
+      }
+    }
+  }
+  // Keys: every object directory's manifest on any disk, then the index's
+  // keys the disks did not show.
+  std::set<std::pair<std::string, std::string>> seen_dirs;  // (bucket, hash)
+  std::set<std::pair<std::string, std::string>> keys;       // (bucket, key)
+  for (const std::string& bucket : bucket_names) {
+    for (std::size_t d = 0; d < set_->size(); ++d) {
+      if (!set_->online(d)) continue;
+      disk& dk = set_->disk_at(d);
+      for_each_object_dir(dk, bucket, [&](const std::string& dir, const std::string& hash) {
+        if (seen_dirs.count({bucket, hash})) return;
+        auto meta = dk.read_whole(dir + "/" + std::string(layout::kManifestName));
+        if (!meta) return;
+        auto m = decode_manifest(*meta);
+        if (!m) return;
+        seen_dirs.emplace(bucket, hash);
+        keys.emplace(bucket, m->object.key);
+      });
+    }
+  }
+  if (auto r = index_->for_each_object("",
+                                       [&](const index_object& o) {
+                                         keys.emplace(o.info.bucket, o.info.key);
+                                         return true;
+                                       });
+      !r)
+    return r.error();
+  std::uint64_t done = 0;
+  for (const auto& [bucket, key] : keys) {
+    if (stop.stop_requested()) {
+      report.stopped = true;
+      break;
+    }
+    // The locks every publish and delete of the key takes: the index and the
+    // disks do not change under us.
+    std::shared_lock bucket_guard(bucket_mutex_);
+    std::lock_guard key_guard(key_lock(bucket, key));
+    auto current = index_->get_object(bucket, key);
+    if (!current) return current.error();
+    const std::string_view named = *current ? std::string_view((*current)->info.data_id) : "";
+    auto resolved = resolve(bucket, key, named);
+    if (!resolved) return resolved.error();
+    ++report.objects_checked;
+    // With a disk offline its copies are not seen: an entry the online disks
+    // do not show is left alone rather than dropped.
+    const bool agree = *resolved ? (*current && (*resolved)->best.object.data_id == named)
+                                 : (!*current || set_->online_count() < set_->size());
+    if (!agree) {
+      auto repaired = repair_key(bucket, key, 0);
+      if (!repaired) return repaired.error();
+      if (!*current)
+        ++report.index_added;
+      else if (!*repaired)
+        ++report.index_removed;
+      else
+        ++report.index_updated;
+      spdlog::info("reconcile: {}/{}: index {} (disks: {})", bucket, key,
+                   *current ? (*current)->info.data_id : std::string("had nothing"),
+                   *repaired ? (*repaired)->info.data_id : std::string("nothing"));
+    }
+    if (progress) progress(++done, keys.size());
+  }
+  return report;
+}
+
 result<store_info> store_impl::info() {
   store_info out;
   out.deployment_id = set_->deployment_id();

@@ -89,6 +89,8 @@ class store_impl final : public store {
   result<object_health> verify_object(std::string_view bucket, std::string_view key) override;
   result<scrub_report> scrub(const scrub_options& options, const progress_fn& progress) override;
   result<std::uint64_t> reindex(const progress_fn& progress) override;
+  result<reconcile_report> reconcile_index(const progress_fn& progress,
+                                           const std::stop_token& stop) override;
   result<std::uint64_t> drain_heal_queue() override;
   result<void> check_write(std::string_view bucket, std::string_view key,
                            std::uint64_t bytes) override;

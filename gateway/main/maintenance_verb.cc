@@ -49,6 +49,14 @@ void print_text(s3::maintenance_kind kind, const json& r) {
           r.value("objects_unrecoverable", std::uint64_t{0}),
           r.value("orphans_removed", std::uint64_t{0}));
       return;
+    case s3::maintenance_kind::reindex:
+      std::cout << fmt::format(
+          "index checked against the disks: {} key(s); {} added, {} updated, {} removed; {} "
+          "bucket(s) added\n",
+          r.value("objects_checked", std::uint64_t{0}), r.value("index_added", std::uint64_t{0}),
+          r.value("index_updated", std::uint64_t{0}), r.value("index_removed", std::uint64_t{0}),
+          r.value("buckets_added", std::uint64_t{0}));
+      return;
     case s3::maintenance_kind::verify:
       std::cout << fmt::format("verified {} object(s): {} with problems\n",
                                r.value("objects", std::uint64_t{0}), r["problems"].size());

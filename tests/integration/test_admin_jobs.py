@@ -1,6 +1,6 @@
 """Maintenance jobs on a running server (docs/api.md, "Maintenance jobs").
 
-`kvgate verify|heal|scrub --endpoint` run as jobs through the admin API while
+`kvgate verify|heal|scrub|reindex --endpoint` run as jobs through the admin API while
 the server keeps serving: damage made on the disks of a live server is found
 by verify, repaired by heal and by scrub, and every object reads back
 byte-exact meanwhile. One job of a kind at a time (409 OperationAborted), a
@@ -173,13 +173,39 @@ class AdminJobs(unittest.TestCase):
         scoped = self.verb("verify", "--bucket", BUCKET, "--json")
         self.assertEqual(json.loads(scoped.stdout)["objects"], len(self.objects))
 
+        # The index checked against the disks: all consistent, then an
+        # object whose data vanished from every disk is dropped from it.
+        same = self.verb("reindex", "--json")
+        self.assertEqual(same.returncode, 0, same.stderr)
+        self.assertEqual(json.loads(same.stdout),
+                         {"objects_checked": len(self.objects), "index_added": 0,
+                          "index_updated": 0, "index_removed": 0, "buckets_added": 0,
+                          "ok": True, "stopped": False})
+        gone = self.s3.head_object(Bucket=BUCKET, Key="seg-07")
+        self.assertEqual(gone["ContentLength"], len(self.objects["seg-07"]))
+        removed = 0
+        for disk in self.disks:
+            for root, dirs, _ in os.walk(os.path.join(disk, "buckets", BUCKET)):
+                for d in dirs:
+                    meta = os.path.join(root, d, "meta")
+                    if os.path.exists(meta) and b"seg-07" in open(meta, "rb").read():
+                        shutil.rmtree(os.path.join(root, d))
+                        removed += 1
+        self.assertEqual(removed, 6)
+        fixed = self.verb("reindex")
+        self.assertEqual(fixed.returncode, 0, fixed.stderr)
+        self.assertIn(f"{len(self.objects)} key(s); 0 added, 0 updated, 1 removed", fixed.stdout)
+        with self.assertRaises(Exception):
+            self.s3.head_object(Bucket=BUCKET, Key="seg-07")
+        del self.objects["seg-07"]
+
         listed = self.verb("jobs", "--json")
         self.assertEqual(listed.returncode, 0, listed.stderr)
         jobs = json.loads(listed.stdout)["jobs"]
         # Newest first.
         self.assertEqual([j["kind"] for j in jobs],
-                         ["verify", "heal", "verify", "scrub", "verify", "heal", "verify",
-                          "verify"])
+                         ["reindex", "reindex", "verify", "heal", "verify", "scrub", "verify",
+                          "heal", "verify", "verify"])
         self.assertTrue(all(j["state"] == "done" for j in jobs))
         m = self.metrics()
         self.assertEqual(m[("kvgate_maintenance_jobs_finished_total",

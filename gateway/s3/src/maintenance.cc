@@ -10,7 +10,7 @@ namespace {
 
 using json = nlohmann::json;
 
-constexpr std::string_view kKindNames[kMaintenanceKinds] = {"heal", "scrub", "verify"};
+constexpr std::string_view kKindNames[kMaintenanceKinds] = {"heal", "scrub", "verify", "reindex"};
 constexpr double kMiB = 1048576.0;
 
 // json converts from a string, so text_result<json> needs to be told which side.
@@ -138,6 +138,20 @@ text_result<json> run_verify(erasure::store& store, const maintenance_request& r
                      {"stopped", stop.stop_requested()}});
 }
 
+text_result<json> run_reindex(erasure::store& store, const erasure::progress_fn& progress,
+                              const std::stop_token& stop) {
+  auto reconciled = store.reconcile_index(progress, stop);
+  if (!reconciled) return failure(reconciled.error().message());
+  const erasure::reconcile_report& r = *reconciled;
+  return report(json{{"objects_checked", r.objects_checked},
+                     {"index_added", r.index_added},
+                     {"index_updated", r.index_updated},
+                     {"index_removed", r.index_removed},
+                     {"buckets_added", r.buckets_added},
+                     {"ok", true},
+                     {"stopped", r.stopped}});
+}
+
 }  // namespace
 
 std::string_view to_string(maintenance_kind kind) noexcept {
@@ -158,7 +172,8 @@ text_result<maintenance_request> maintenance_request_from_json(const json& j) {
     if (name == "kind") {
       auto kind =
           value.is_string() ? parse_maintenance_kind(value.get<std::string>()) : std::nullopt;
-      if (!kind) return std::string("\"kind\" must be \"heal\", \"scrub\" or \"verify\"");
+      if (!kind)
+        return std::string("\"kind\" must be \"heal\", \"scrub\", \"verify\" or \"reindex\"");
       r.kind = *kind;
       has_kind = true;
     } else if (name == "bucket" || name == "key") {
@@ -179,10 +194,13 @@ text_result<maintenance_request> maintenance_request_from_json(const json& j) {
       return fmt::format("unknown member \"{}\"", name);
     }
   }
-  if (!has_kind) return std::string("\"kind\" is missing (\"heal\", \"scrub\" or \"verify\")");
+  if (!has_kind)
+    return std::string("\"kind\" is missing (\"heal\", \"scrub\", \"verify\" or \"reindex\")");
   if (!r.key.empty() && r.bucket.empty()) return std::string("\"key\" needs \"bucket\"");
-  if (r.kind == maintenance_kind::scrub && !(r.bucket.empty() && r.key.empty()))
-    return std::string("scrub walks every object: \"bucket\" and \"key\" are for heal and verify");
+  const bool walks_all = r.kind == maintenance_kind::scrub || r.kind == maintenance_kind::reindex;
+  if (walks_all && !(r.bucket.empty() && r.key.empty()))
+    return fmt::format("{} walks every object: \"bucket\" and \"key\" are for heal and verify",
+                       to_string(r.kind));
   if (r.kind != maintenance_kind::scrub &&
       (j.contains("rate_mib_per_second") || j.contains("repair") ||
        j.contains("orphan_grace_seconds")))
@@ -199,7 +217,7 @@ json to_json(const maintenance_request& r) {
     j["rate_mib_per_second"] = r.max_bytes_per_second / kMiB;
     j["repair"] = r.repair;
     j["orphan_grace_seconds"] = r.orphan_grace.count();
-  } else {
+  } else if (r.kind != maintenance_kind::reindex) {
     if (!r.bucket.empty()) j["bucket"] = r.bucket;
     if (!r.key.empty()) j["key"] = r.key;
   }
@@ -214,6 +232,8 @@ text_result<json> run_maintenance(erasure::store& store, const maintenance_reque
       return run_heal(store, request, progress, stop);
     case maintenance_kind::scrub:
       return run_scrub(store, request, progress, stop);
+    case maintenance_kind::reindex:
+      return run_reindex(store, progress, stop);
     case maintenance_kind::verify:
       break;
   }

@@ -84,6 +84,11 @@ TEST_CASE("job requests: kinds, scopes and scrub options; every refusal says why
   CHECK(round->max_bytes_per_second == scrub->max_bytes_per_second);
   CHECK(round->repair == scrub->repair);
 
+  auto reindex = maintenance_request_from_json(json{{"kind", "reindex"}});
+  REQUIRE(reindex.has_value());
+  CHECK(reindex->kind == maintenance_kind::reindex);
+  CHECK(to_json(*reindex) == json{{"kind", "reindex"}});
+
   auto heal = maintenance_request_from_json(json{{"kind", "heal"}, {"bucket", "b"}, {"key", "k"}});
   REQUIRE(heal.has_value());
   CHECK((heal->bucket == "b" && heal->key == "k"));
@@ -97,6 +102,8 @@ TEST_CASE("job requests: kinds, scopes and scrub options; every refusal says why
       {json{{"kind", "heal"}, {"key", "k"}}, "\"key\" needs \"bucket\""},
       {json{{"kind", "heal"}, {"bucket", 1}}, "\"bucket\" must be a string"},
       {json{{"kind", "scrub"}, {"bucket", "b"}}, "scrub walks every object"},
+      {json{{"kind", "reindex"}, {"key", "k"}, {"bucket", "b"}}, "reindex walks every object"},
+      {json{{"kind", "reindex"}, {"repair", false}}, "are for scrub, not reindex"},
       {json{{"kind", "verify"}, {"repair", true}}, "are for scrub, not verify"},
       {json{{"kind", "scrub"}, {"rate_mib_per_second", -1}}, "must be a number >= 0"},
       {json{{"kind", "scrub"}, {"repair", "yes"}}, "true or false"},

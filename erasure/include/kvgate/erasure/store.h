@@ -174,6 +174,17 @@ struct scrub_report {
   bool stopped = false;  // ended early by scrub_options::stop
 };
 
+// What reconcile_index() found: keys whose index entry disagreed with the
+// disks and was set right.
+struct reconcile_report {
+  std::uint64_t objects_checked = 0;  // keys on the disks or in the index
+  std::uint64_t index_added = 0;      // on the disks, missing from the index
+  std::uint64_t index_updated = 0;    // the index named another version than the disks
+  std::uint64_t index_removed = 0;    // in the index, on no disk
+  std::uint64_t buckets_added = 0;    // a disk's bucket marker the index lacked
+  bool stopped = false;               // ended early by the stop token
+};
+
 // Progress callback for long maintenance operations: (done, total) in objects.
 using progress_fn = std::function<void(std::uint64_t done, std::uint64_t total)>;
 
@@ -253,8 +264,15 @@ class store {
                                                             std::string_view key) = 0;
   [[nodiscard]] virtual result<scrub_report> scrub(const scrub_options& options,
                                                    const progress_fn& progress) = 0;
-  // Rebuilds the index from the manifests on the disks.
+  // Rebuilds the index from the manifests on the disks (offline: objects are
+  // invisible while it runs).
   [[nodiscard]] virtual result<std::uint64_t> reindex(const progress_fn& progress) = 0;
+  // The index checked against the disks while the store serves: every key
+  // the disks or the index know is resolved across the disks under its key
+  // lock and its index entry set right where it differs (docs/api.md,
+  // "Maintenance jobs"). Consistent keys are left as they are.
+  [[nodiscard]] virtual result<reconcile_report> reconcile_index(const progress_fn& progress,
+                                                                 const std::stop_token& stop) = 0;
   // Drains the heal queue now (also done in the background when enabled).
   [[nodiscard]] virtual result<std::uint64_t> drain_heal_queue() = 0;
 

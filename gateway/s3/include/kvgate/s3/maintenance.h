@@ -11,6 +11,11 @@
 //           "orphans_removed"}
 //   verify  one object, a bucket or everything, block by block, no repair;
 //           {"objects", "problems": [...]}
+//   reindex (a running server's) the index checked against the disks and set
+//           right where it differs (store::reconcile_index);
+//           {"objects_checked", "index_added", "index_updated",
+//           "index_removed", "buckets_added"}. Offline `kvgate reindex`
+//           rebuilds the whole index instead (store::reindex).
 //
 // Every result also carries "ok" (false: heal left an object unreadable,
 // scrub found one unrecoverable, verify found any problem; the verbs exit 1)
@@ -29,8 +34,8 @@
 
 namespace kvgate::s3 {
 
-enum class maintenance_kind { heal, scrub, verify };
-inline constexpr std::size_t kMaintenanceKinds = 3;
+enum class maintenance_kind { heal, scrub, verify, reindex };
+inline constexpr std::size_t kMaintenanceKinds = 4;
 
 std::string_view to_string(maintenance_kind kind) noexcept;
 std::optional<maintenance_kind> parse_maintenance_kind(std::string_view name) noexcept;
@@ -45,7 +50,7 @@ struct maintenance_request {
   std::chrono::seconds orphan_grace{3600};
 };
 
-// The admin API's job request body: {"kind": "heal"|"scrub"|"verify",
+// The admin API's job request body: {"kind": "heal"|"scrub"|"verify"|"reindex",
 // "bucket", "key", "rate_mib_per_second", "repair", "orphan_grace_seconds"};
 // unknown members and wrong types are refused with a sentence.
 text_result<maintenance_request> maintenance_request_from_json(const nlohmann::json& j);
