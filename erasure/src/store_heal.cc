@@ -461,45 +461,61 @@ result<std::uint64_t> store_impl::collect_orphans(const scrub_options& options) 
   return removed;
 }
 
-result<std::uint64_t> store_impl::reindex(const progress_fn& progress) {
-  if (auto r = index_->mark_complete(false); !r) return r.error();
-  if (auto r = index_->clear_objects(); !r) return r.error();
-  ledger_.clear_objects();
-  // Buckets: every marker any disk holds.
-  std::set<std::string> bucket_names;
+std::vector<bucket_info> store_impl::buckets_on_disks() {
+  std::vector<bucket_info> out;
+  std::set<std::string> seen;
   for (std::size_t d = 0; d < set_->size(); ++d) {
     if (!set_->online(d)) continue;
     auto entries = set_->disk_at(d).list(layout::kBucketsDir);
     if (!entries) continue;
     for (const dir_entry& e : *entries) {
-      if (bucket_names.count(e.name) || !valid_bucket_name(e.name)) continue;
+      if (seen.count(e.name) || !valid_bucket_name(e.name)) continue;
       auto text = set_->disk_at(d).read_whole(layout::bucket_marker(e.name));
       if (!text) continue;
       const auto j = nlohmann::json::parse(*text, nullptr, false);
       if (!j.is_object()) continue;
-      bucket_info b{e.name, j.value("created_ns", std::int64_t{0}), j.value("owner", "")};
-      if (auto r = index_->put_bucket(b); !r) return r.error();
-      bucket_names.insert(e.name);
+      out.push_back({e.name, j.value("created_ns", std::int64_t{0}), j.value("owner", "")});
+      seen.insert(e.name);
     }
   }
-  // Objects: every object directory on any disk, resolved across all disks.
+  return out;
+}
+
+std::vector<std::pair<std::string, std::string>> store_impl::keys_on_disks(
+    const std::vector<bucket_info>& buckets) {
   std::set<std::pair<std::string, std::string>> seen;  // (bucket, hash)
   std::vector<std::pair<std::string, std::string>> keys;
-  for (const std::string& bucket : bucket_names) {
+  for (const bucket_info& b : buckets) {
     for (std::size_t d = 0; d < set_->size(); ++d) {
       if (!set_->online(d)) continue;
       disk& dk = set_->disk_at(d);
-      for_each_object_dir(dk, bucket, [&](const std::string& dir, const std::string& hash) {
-        if (seen.count({bucket, hash})) return;
+      for_each_object_dir(dk, b.name, [&](const std::string& dir, const std::string& hash) {
+        if (seen.count({b.name, hash})) return;
         auto meta = dk.read_whole(dir + "/" + std::string(layout::kManifestName));
         if (!meta) return;  // another disk may still name it
         auto m = decode_manifest(*meta);
         if (!m) return;
-        seen.emplace(bucket, hash);
-        keys.emplace_back(bucket, m->object.key);
+        seen.emplace(b.name, hash);
+        keys.emplace_back(b.name, m->object.key);
       });
     }
   }
+  return keys;
+}
+
+result<std::uint64_t> store_impl::reindex(const progress_fn& progress) {
+  if (auto r = index_->mark_complete(false); !r) return r.error();
+  if (auto r = index_->clear_objects(); !r) return r.error();
+  ledger_.clear_objects();
+  // Buckets: every marker any disk holds.
+  const std::vector<bucket_info> buckets = buckets_on_disks();
+  std::set<std::string> bucket_names;
+  for (const bucket_info& b : buckets) {
+    if (auto r = index_->put_bucket(b); !r) return r.error();
+    bucket_names.insert(b.name);
+  }
+  // Objects: every object directory on any disk, resolved across all disks.
+  const std::vector<std::pair<std::string, std::string>> keys = keys_on_disks(buckets);
   std::uint64_t objects = 0, done = 0;
   for (const auto& [bucket, key] : keys) {
     std::lock_guard key_guard(key_lock(bucket, key));
@@ -541,48 +557,22 @@ result<reconcile_report> store_impl::reconcile_index(const progress_fn& progress
   reconcile_report report;
   // Buckets: a marker on any disk the index lacks (no bucket is created or
   // deleted meanwhile). Buckets only the index knows stay: markers can be lost.
-  std::set<std::string> bucket_names;
+  std::vector<bucket_info> buckets;
   {
     std::unique_lock bucket_guard(bucket_mutex_);
-    for (std::size_t d = 0; d < set_->size(); ++d) {
-      if (!set_->online(d)) continue;
-      auto entries = set_->disk_at(d).list(layout::kBucketsDir);
-      if (!entries) continue;
-      for (const dir_entry& e : *entries) {
-        if (bucket_names.count(e.name) || !valid_bucket_name(e.name)) continue;
-        auto text = set_->disk_at(d).read_whole(layout::bucket_marker(e.name));
-        if (!text) continue;
-        const auto j = nlohmann::json::parse(*text, nullptr, false);
-        if (!j.is_object()) continue;
-        bucket_names.insert(e.name);
-        auto known = index_->get_bucket(e.name);
-        if (!known) return known.error();
-        if (*known) continue;
-        bucket_info b{e.name, j.value("created_ns", std::int64_t{0}), j.value("owner", "")};
-        if (auto r = index_->put_bucket(b); !r) return r.error();
-        ++report.buckets_added;
-      }
+    buckets = buckets_on_disks();
+    for (const bucket_info& b : buckets) {
+      auto known = index_->get_bucket(b.name);
+      if (!known) return known.error();
+      if (*known) continue;
+      if (auto r = index_->put_bucket(b); !r) return r.error();
+      ++report.buckets_added;
     }
   }
   // Keys: every object directory's manifest on any disk, then the index's
   // keys the disks did not show.
-  std::set<std::pair<std::string, std::string>> seen_dirs;  // (bucket, hash)
-  std::set<std::pair<std::string, std::string>> keys;       // (bucket, key)
-  for (const std::string& bucket : bucket_names) {
-    for (std::size_t d = 0; d < set_->size(); ++d) {
-      if (!set_->online(d)) continue;
-      disk& dk = set_->disk_at(d);
-      for_each_object_dir(dk, bucket, [&](const std::string& dir, const std::string& hash) {
-        if (seen_dirs.count({bucket, hash})) return;
-        auto meta = dk.read_whole(dir + "/" + std::string(layout::kManifestName));
-        if (!meta) return;
-        auto m = decode_manifest(*meta);
-        if (!m) return;
-        seen_dirs.emplace(bucket, hash);
-        keys.emplace(bucket, m->object.key);
-      });
-    }
-  }
+  std::set<std::pair<std::string, std::string>> keys;  // (bucket, key)
+  for (auto& k : keys_on_disks(buckets)) keys.insert(std::move(k));
   if (auto r = index_->for_each_object("",
                                        [&](const index_object& o) {
                                          keys.emplace(o.info.bucket, o.info.key);

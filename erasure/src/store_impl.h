@@ -191,6 +191,12 @@ class store_impl final : public store {
     std::uint64_t evicted = 0;
   };
   eviction_pass_result eviction_pass(const std::stop_token& stop);
+  // Every bucket marker an online disk holds (reindex, reconcile_index).
+  std::vector<bucket_info> buckets_on_disks();
+  // (bucket, key) named by a readable manifest in any online disk's object
+  // directories of these buckets, once per object directory.
+  std::vector<std::pair<std::string, std::string>> keys_on_disks(
+      const std::vector<bucket_info>& buckets);
   object_footprint footprint(const object_info& o) const noexcept;
 
   store_options options_;

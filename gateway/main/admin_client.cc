@@ -35,6 +35,17 @@ gateway::credentials root_credentials(std::string_view verb, const admin_target&
 
 }  // namespace
 
+admin_call admin_get(std::string_view verb, const std::string& endpoint, const std::string& region,
+                     const admin_target& target, std::string path) {
+  admin_call call;
+  call.verb = verb;
+  call.endpoint = endpoint;
+  call.region = region;
+  call.target = &target;
+  call.path = std::move(path);
+  return call;
+}
+
 nlohmann::json call_admin_api(const admin_call& call) {
   const std::string_view verb = call.verb;
   constexpr std::string_view kScheme = "http://";

@@ -24,6 +24,10 @@ struct admin_call {
   std::string body;            // JSON for POST
 };
 
+// A GET of `path` on `endpoint` for `verb` (set method, query, body after).
+admin_call admin_get(std::string_view verb, const std::string& endpoint, const std::string& region,
+                     const admin_target& target, std::string path);
+
 nlohmann::json call_admin_api(const admin_call& call);
 
 // Adds --endpoint and --region to an admin subcommand.

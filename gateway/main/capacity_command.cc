@@ -88,13 +88,8 @@ void run_offline(const capacity_options& o, const json& change_json) {
 }
 
 void run_online(const capacity_options& o, const json& change_json) {
-  admin_call call;
-  call.verb = kVerb;
-  call.endpoint = o.endpoint;
-  call.region = o.region;
-  call.target = &o.target;
+  admin_call call = admin_get(kVerb, o.endpoint, o.region, o.target, std::string(kAdminPath));
   if (!change_json.empty() || o.evict_now) call.method = "POST";
-  call.path = std::string(kAdminPath);
   if (o.evict_now) call.query = "evict";
   if (call.method == "POST") call.body = change_json.dump();
   print_capacity_report(call_admin_api(call), o.target.json);

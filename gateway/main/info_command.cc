@@ -80,13 +80,9 @@ void add_info_command(CLI::App& app) {
   add_endpoint_options(*cmd, o->endpoint, o->region);
   cmd->callback([o] {
     if (!o->endpoint.empty()) {
-      admin_call call;
-      call.verb = kVerb;
-      call.endpoint = o->endpoint;
-      call.region = o->region;
-      call.target = &o->target;
-      call.path = "/.kvgate/v1/admin/info";
-      print_info(call_admin_api(call), o->target.json);
+      print_info(call_admin_api(
+                     admin_get(kVerb, o->endpoint, o->region, o->target, "/.kvgate/v1/admin/info")),
+                 o->target.json);
       return;
     }
     auto store = open_store_or_fail(o->target, kVerb);

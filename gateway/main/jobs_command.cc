@@ -46,12 +46,7 @@ void add_jobs_command(CLI::App& app) {
   cmd->add_option("--stop", o->stop, "ask this job to stop after the object in hand");
   cmd->callback([o] {
     if (o->endpoint.empty()) admin_fail(kVerb, "--endpoint is required (jobs run on a server)");
-    admin_call call;
-    call.verb = kVerb;
-    call.endpoint = o->endpoint;
-    call.region = o->region;
-    call.target = &o->target;
-    call.path = "/.kvgate/v1/admin/jobs";
+    admin_call call = admin_get(kVerb, o->endpoint, o->region, o->target, "/.kvgate/v1/admin/jobs");
     if (o->stop != 0) {
       call.method = "DELETE";
       call.path += "/" + std::to_string(o->stop);

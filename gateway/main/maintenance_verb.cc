@@ -66,13 +66,7 @@ void print_text(s3::maintenance_kind kind, const json& r) {
 }
 
 admin_call job_call(const maintenance_verb_options& o, std::string_view verb) {
-  admin_call call;
-  call.verb = verb;
-  call.endpoint = o.endpoint;
-  call.region = o.region;
-  call.target = &o.target;
-  call.path = std::string(kJobsPath);
-  return call;
+  return admin_get(verb, o.endpoint, o.region, o.target, std::string(kJobsPath));
 }
 
 // Starts the job on the server and follows it to the end; its report.
