@@ -232,6 +232,56 @@ void disk_set::take_offline(std::size_t i, std::string why) {
   }
 }
 
+disk_set::probe_result disk_set::try_return(std::size_t i) {
+  slot& s = *slots_[i];
+  if (s.online) return {disk_return::returned, {}};
+  disk& d = *s.d;
+  auto offline = [](std::string why) { return probe_result{disk_return::still_offline, why}; };
+  // Writable and durable again (a read-only remount or a dead device fails here).
+  for (std::string_view dir : {layout::kSystemDir, layout::kTmpDir})
+    if (auto r = d.make_dirs(dir); !r) return offline("mkdir: " + r.error().message());
+  constexpr std::string_view kProbe = ".kvgate/tmp/probe";
+  const std::string stamp = layout::random_id();
+  if (auto r = d.write_atomic(kProbe, ".kvgate/tmp/probe.tmp",
+                              std::as_bytes(std::span(stamp.data(), stamp.size())));
+      !r)
+    return offline("probe write: " + r.error().message());
+  auto back = d.read_whole(kProbe);
+  static_cast<void>(d.remove(kProbe));
+  if (!back || *back != stamp) return offline("the probe file did not read back");
+
+  disk_format ref;
+  ref.deployment_id = deployment_id_;
+  for (const auto& other : slots_) ref.set.push_back(other->disk_id);
+  ref.geometry = geometry_;
+  ref.disk_id = s.disk_id;
+  bool replaced = false;
+  auto text = d.read_whole(layout::kFormatFile);
+  if (text) {
+    auto f = decode_format(*text);
+    if (!f) return offline("format.json is corrupt");
+    if (f->deployment_id != ref.deployment_id || f->disk_id != ref.disk_id || f->set != ref.set ||
+        f->geometry.k != ref.geometry.k || f->geometry.m != ref.geometry.m ||
+        f->geometry.block_size != ref.geometry.block_size)
+      return offline("format.json names another disk or deployment (foreign_disk)");
+  } else if (text.error() == std::errc::no_such_file_or_directory) {
+    if (auto r = write_format(d, ref); !r) return offline("format: " + r.error().message());
+    replaced = true;
+  } else {
+    return offline("reading format.json: " + text.error().message());
+  }
+  for (std::string_view dir :
+       {layout::kTmpDir, layout::kTrashDir, layout::kUploadsDir, layout::kBucketsDir})
+    if (auto r = d.make_dirs(dir); !r) return offline("mkdir: " + r.error().message());
+  for (std::string_view parent : {layout::kSystemDir, std::string_view()})
+    if (auto r = d.sync_dir(parent); !r) return offline("sync: " + r.error().message());
+  if (replaced) s.needs_full_heal = true;
+  s.online = true;
+  spdlog::warn("disk {} ({}) is back online in slot {}{}", d.root().string(), s.disk_id, i,
+               replaced ? " as a replacement: it will be rebuilt" : "");
+  return {replaced ? disk_return::replaced : disk_return::returned, {}};
+}
+
 std::vector<result<void>> disk_set::run_each(const std::function<result<void>(std::size_t)>& fn) {
   std::vector<std::size_t> which;
   for (std::size_t i = 0; i < slots_.size(); ++i)

@@ -58,6 +58,19 @@ class disk_set {
   std::size_t write_quorum() const noexcept;
   void take_offline(std::size_t i, std::string why);
 
+  enum class disk_return { still_offline, returned, replaced };
+  struct probe_result {
+    disk_return outcome;
+    std::string why;  // still_offline: what failed
+  };
+  // Probes offline disk i while the set is in use: a probe file must be
+  // written, synced and removed in .kvgate/tmp; then a format.json naming
+  // this slot of this deployment brings the disk back (returned), and an
+  // empty disk is adopted into the slot as at start (replaced: it needs a
+  // full heal). Anything else leaves it offline. Not thread-safe against
+  // itself: one prober (the store's background thread).
+  probe_result try_return(std::size_t i);
+
   // Runs fn(i) for each i in `which` (default: every online disk) in parallel
   // and returns the results in disk order (disks not run report disk_offline).
   std::vector<result<void>> run_each(const std::function<result<void>(std::size_t)>& fn);

@@ -179,6 +179,11 @@ class store_impl final : public store {
   result<void> rebuild_disks(const resolved_object& r, const std::vector<std::size_t>& targets);
   result<std::uint64_t> collect_orphans(const scrub_options& options);
   void background_loop(std::stop_token stop);
+  // Probes the offline disks that are due (disk_set::try_return); a replaced
+  // disk gets every object queued for heal. Background thread only.
+  void probe_offline_disks();
+  // Queues every object for heal (a replaced disk).
+  result<void> queue_full_heal(std::string_view why);
   void purge_trash();
   enum class eviction_outcome { evicted, pinned, changed };
   // Evicts the candidate's version if it is still current and no reader holds it.
@@ -225,6 +230,11 @@ class store_impl final : public store {
   std::unordered_set<std::string> queued_;  // keys this process put in the heal queue
   std::mutex wake_mu_;
   std::condition_variable_any wake_;
+  struct disk_probe {
+    std::chrono::steady_clock::time_point next{};  // zero: not offline when last looked
+    std::chrono::milliseconds interval{0};
+  };
+  std::vector<disk_probe> probes_;  // per disk; background thread only
   std::jthread background_;
   // Destroyed first (see ~store_impl): its pass calls into everything above.
   std::unique_ptr<evictor> evictor_;

@@ -90,17 +90,51 @@ result<void> store_impl::recover() {
   // 3. Usage and recency are derived from the index.
   if (auto r = rebuild_ledger(); !r) return r;
   // 4. A replaced disk is rebuilt object by object through the heal queue.
-  for (std::size_t d = 0; d < set_->size(); ++d) {
-    if (!set_->at(d).needs_full_heal) continue;
-    if (auto r = index_->for_each_object("",
-                                         [&](const index_object& o) {
-                                           queue_heal(o.info.bucket, o.info.key, "disk replaced");
-                                           return true;
-                                         });
-        !r)
-      return r;
-  }
+  for (std::size_t d = 0; d < set_->size(); ++d)
+    if (set_->at(d).needs_full_heal) return queue_full_heal("disk replaced");
   return {};
+}
+
+result<void> store_impl::queue_full_heal(std::string_view why) {
+  return index_->for_each_object("", [&](const index_object& o) {
+    queue_heal(o.info.bucket, o.info.key, why);
+    return true;
+  });
+}
+
+void store_impl::probe_offline_disks() {
+  const auto now = std::chrono::steady_clock::now();
+  probes_.resize(set_->size());
+  for (std::size_t d = 0; d < set_->size(); ++d) {
+    disk_probe& p = probes_[d];
+    if (set_->online(d)) {
+      p = {};
+      continue;
+    }
+    if (p.next == std::chrono::steady_clock::time_point{}) {  // newly offline
+      p.interval = options_.disk_probe_first;
+      p.next = now + p.interval;
+      continue;
+    }
+    if (now < p.next) continue;
+    const disk_set::probe_result probed = set_->try_return(d);
+    switch (probed.outcome) {
+      case disk_set::disk_return::still_offline:
+        p.interval = std::min(p.interval * 2, options_.disk_probe_max);
+        p.next = now + p.interval;
+        spdlog::info("disk {} still offline ({}); next probe in {} ms",
+                     set_->disk_at(d).root().string(), probed.why, p.interval.count());
+        break;
+      case disk_set::disk_return::replaced:
+        if (auto r = queue_full_heal("disk replaced"); !r)
+          spdlog::warn("queueing the replaced disk's objects: {}", r.error().message());
+        [[fallthrough]];
+      case disk_set::disk_return::returned:
+        // What changed while it was away is in the heal queue: drained next.
+        p = {};
+        break;
+    }
+  }
 }
 
 void store_impl::start_background() {
@@ -116,11 +150,15 @@ void store_impl::start_background() {
 
 void store_impl::background_loop(std::stop_token stop) {
   while (!stop.stop_requested()) {
+    probe_offline_disks();
     auto drained = drain_heal_queue();
     if (!drained) spdlog::warn("heal queue: {}", drained.error().message());
     purge_trash();
+    // An offline disk is probed on its own schedule, which may be shorter.
+    std::chrono::milliseconds wait = std::chrono::seconds(2);
+    if (set_->online_count() < set_->size()) wait = std::min(wait, options_.disk_probe_first);
     std::unique_lock lock(wake_mu_);
-    wake_.wait_for(lock, stop, std::chrono::seconds(2), [] { return false; });
+    wake_.wait_for(lock, stop, wait, [] { return false; });
   }
 }
 

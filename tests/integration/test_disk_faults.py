@@ -9,6 +9,9 @@ while the set is at write quorum (k+1 = 5 writable disks) and are refused with
 a clean 503 below it; /health/ready follows the online disks. Then the faults
 are repaired, the server restarts, heal drains its queue, and the redundancy
 is proven real: with two *other* disks (2 and 3) wiped, every object still reads back.
+A second case remounts the read-only disk writable while the server runs: it
+is probed, back in use without a restart, healed from the queue, and proven
+to hold real shards the same way.
 
 Needs root and mount(2) (tmpfs, bind, remount): SKIPPED with the reason
 otherwise.
@@ -235,6 +238,57 @@ class DiskFaultsUnderLoad(unittest.TestCase):
             srv.cleanup()
         print(f"disk faults: 3 faults injected under load, {len(self.acked)} objects, "
               f"{reads} verified reads, nothing lost", flush=True)
+
+    def test_a_disk_that_works_again_is_used_without_a_restart(self):
+        srv = self.server()
+        try:
+            port = srv.port
+            online = lambda: scrape_value(port, "kvgate_disk_online", f'{{disk="{RO}"}}')  # noqa
+            queue = lambda: scrape_value(port, "kvgate_erasure_heal_queue_depth")  # noqa
+            c = boto_client(port)
+            c.create_bucket(Bucket=BUCKET)
+            for i in range(8):
+                self.put(c, f"before/{i}", self.sizes())
+            # disk4 turns read-only under the server: offline at the next write.
+            run("mount", "-o", "remount,bind,ro", self.disks[RO])
+            for i in range(8):
+                self.put(c, f"away/{i}", self.sizes())
+            self.assertEqual(online(), 0.0)
+            self.assertGreater(queue(), 0)
+            # Probed while still read-only (first probe 5 s after it went): stays offline.
+            wait_for(lambda: "still offline (probe write: Read-only file system)" in srv.stderr(),
+                     30, "a failed probe of the read-only disk")
+            self.assertEqual(online(), 0.0)
+            # Writable again: back in use without a restart, then healed from the queue.
+            run("mount", "-o", "remount,bind,rw", self.disks[RO])
+            t = time.monotonic()
+            wait_for(lambda: online() == 1.0, 90, "disk4 back online")
+            back = time.monotonic() - t
+            wait_for(lambda: queue() == 0.0, 120, "the heal queue to drain")
+            healed = time.monotonic() - t
+            self.assertIn("is back online in slot", srv.stderr())
+            for i in range(4):
+                self.put(c, f"after/{i}", self.sizes())
+            reads = self.check_all(c)
+            self.assertEqual(srv.stop(), 0, srv.stderr())
+        finally:
+            srv.stop()
+            srv.cleanup()
+        # The returned disk holds real shards of what was written while it was
+        # away: with disks 2 and 3 wiped, every object still reads back.
+        for d in self.disks[1:3]:
+            shutil.rmtree(d)
+            os.makedirs(d)
+        srv = self.server()
+        try:
+            reads += self.check_all(boto_client(srv.port))
+            self.assertEqual(srv.stop(), 0, srv.stderr())
+        finally:
+            srv.stop()
+            srv.cleanup()
+        print(f"MEASURED disk return: back online {back:.1f} s after the remount, heal queue "
+              f"empty after {healed:.1f} s; {len(self.acked)} objects, {reads} verified reads",
+              flush=True)
 
 
 if __name__ == "__main__":

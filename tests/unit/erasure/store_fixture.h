@@ -38,6 +38,9 @@ struct store_fixture_config {
   int parity = -1;
   std::size_t block_size = 128 * 1024;
   std::size_t inline_limit = 128 * 1024;
+  bool background_heal = false;
+  std::chrono::milliseconds disk_probe_first{5000};
+  std::chrono::milliseconds disk_probe_max{60000};
 };
 
 // Runs on the fresh faulty_disk wrappers before the store opens on them (to
@@ -69,7 +72,9 @@ class store_fixture {
     o.parity = config_.parity;
     o.block_size = config_.block_size;
     o.inline_limit = config_.inline_limit;
-    o.background_heal = false;
+    o.background_heal = config_.background_heal;
+    o.disk_probe_first = config_.disk_probe_first;
+    o.disk_probe_max = config_.disk_probe_max;
     o.on_crash_point = std::move(hook);
     if (config_.faulty) {
       faulty_disks_.clear();

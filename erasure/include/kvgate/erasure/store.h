@@ -54,8 +54,13 @@ struct store_options {
   std::size_t inline_limit = 128 * 1024;  // objects up to this size live in the manifests
   std::filesystem::path index_dir;        // empty: <first disk>/.kvgate/index
   std::size_t manifest_cache_entries = 65536;
-  std::size_t io_threads = 0;              // 0: one per disk
-  bool background_heal = true;             // drain the heal queue in a background thread
+  std::size_t io_threads = 0;   // 0: one per disk
+  bool background_heal = true;  // drain the heal queue in a background thread
+  // With background_heal: an offline disk is probed this long after it went
+  // offline, then at doubling intervals up to disk_probe_max; a disk that
+  // works again is back in use at once (docs/operations.md, "Replacing a disk").
+  std::chrono::milliseconds disk_probe_first{5000};
+  std::chrono::milliseconds disk_probe_max{60000};
   std::function<std::int64_t()> clock_ns;  // empty: system_clock
   // Cache tier: limits, watermarks, bucket policies (capacity.h, docs/cache.md).
   // background_eviction is read here only; the rest can change at run time.
