@@ -147,6 +147,20 @@ class DiskFaultsUnderLoad(unittest.TestCase):
             self.assertEqual(hashlib.sha256(got).digest(), want, key)
         return len(self.acked)
 
+    def check_with_disks_2_and_3_wiped(self):
+        """Wipes disks 2 and 3 (m = 2), restarts and reads every object back."""
+        for d in self.disks[1:3]:
+            shutil.rmtree(d)
+            os.makedirs(d)
+        srv = self.server()
+        try:
+            reads = self.check_all(boto_client(srv.port))
+            self.assertEqual(srv.stop(), 0, srv.stderr())
+        finally:
+            srv.stop()
+            srv.cleanup()
+        return reads
+
     def sizes(self):
         return self.rng.choice([1, 100 * 1024, 700 * 1024, 2 * 1024 * 1024 + 17])
 
@@ -224,18 +238,9 @@ class DiskFaultsUnderLoad(unittest.TestCase):
             srv.stop()
             srv.cleanup()
 
-        # Redundancy is real again: wipe two other disks (2 and 3) and read
-        # everything from disks 1 and 4-6, which include the repaired ones.
-        for d in self.disks[1:3]:
-            shutil.rmtree(d)
-            os.makedirs(d)
-        srv = self.server()
-        try:
-            reads += self.check_all(boto_client(srv.port))
-            self.assertEqual(srv.stop(), 0, srv.stderr())
-        finally:
-            srv.stop()
-            srv.cleanup()
+        # Redundancy is real again: read everything from disks 1 and 4-6,
+        # which include the repaired ones.
+        reads += self.check_with_disks_2_and_3_wiped()
         print(f"disk faults: 3 faults injected under load, {len(self.acked)} objects, "
               f"{reads} verified reads, nothing lost", flush=True)
 
@@ -276,16 +281,7 @@ class DiskFaultsUnderLoad(unittest.TestCase):
             srv.cleanup()
         # The returned disk holds real shards of what was written while it was
         # away: with disks 2 and 3 wiped, every object still reads back.
-        for d in self.disks[1:3]:
-            shutil.rmtree(d)
-            os.makedirs(d)
-        srv = self.server()
-        try:
-            reads += self.check_all(boto_client(srv.port))
-            self.assertEqual(srv.stop(), 0, srv.stderr())
-        finally:
-            srv.stop()
-            srv.cleanup()
+        reads += self.check_with_disks_2_and_3_wiped()
         print(f"MEASURED disk return: back online {back:.1f} s after the remount, heal queue "
               f"empty after {healed:.1f} s; {len(self.acked)} objects, {reads} verified reads",
               flush=True)
