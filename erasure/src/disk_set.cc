@@ -71,6 +71,28 @@ result<void> write_format(disk& d, const disk_format& f) {
                         std::as_bytes(std::span(text.data(), text.size())));
 }
 
+// Formats of one erasure set: the same disks in the same order, same geometry.
+bool same_set(const disk_format& a, const disk_format& b) {
+  return a.set == b.set && a.geometry.k == b.geometry.k && a.geometry.m == b.geometry.m &&
+         a.geometry.block_size == b.geometry.block_size;
+}
+
+// The working directories of a disk in use, created and made durable; the
+// problem (empty when none) that keeps the disk offline otherwise.
+std::string prepare_dirs(disk& d) {
+  for (std::string_view dir :
+       {layout::kTmpDir, layout::kTrashDir, layout::kUploadsDir, layout::kBucketsDir})
+    if (auto r = d.make_dirs(dir); !r)
+      return fmt::format("cannot create {}: {}", dir, r.error().message());
+  // A new directory survives power loss once its parent is synced: without
+  // this, a crash soon after the first start could take .kvgate (and the
+  // index inside it) or buckets/ with it, and with them acknowledged buckets.
+  for (std::string_view parent : {layout::kSystemDir, std::string_view()})
+    if (auto r = d.sync_dir(parent); !r)
+      return fmt::format("cannot sync {}: {}", parent.empty() ? "/" : parent, r.error().message());
+  return {};
+}
+
 bool valid_block_size(std::uint32_t s) {
   return s >= 64 * 1024 && s <= 1024 * 1024 && (s & (s - 1)) == 0;
 }
@@ -151,10 +173,7 @@ result<std::unique_ptr<disk_set>> disk_set::open(std::vector<std::shared_ptr<dis
     const disk_format* ref = nullptr;
     for (auto& f : formats)
       if (f) {
-        if (ref != nullptr && (f->set != ref->set || f->geometry.k != ref->geometry.k ||
-                               f->geometry.m != ref->geometry.m ||
-                               f->geometry.block_size != ref->geometry.block_size))
-          return make_error_code(errc::format_mismatch);
+        if (ref != nullptr && !same_set(*f, *ref)) return make_error_code(errc::format_mismatch);
         ref = &*f;
       }
     if (ref->set.size() != disks.size()) return make_error_code(errc::format_mismatch);
@@ -185,24 +204,9 @@ result<std::unique_ptr<disk_set>> disk_set::open(std::vector<std::shared_ptr<dis
   }
   for (auto& s : set->slots_) {
     if (!s->online) continue;
-    for (std::string_view dir :
-         {layout::kTmpDir, layout::kTrashDir, layout::kUploadsDir, layout::kBucketsDir}) {
-      if (auto r = s->d->make_dirs(dir); !r) {
-        s->online = false;
-        s->problem = fmt::format("cannot create {}: {}", dir, r.error().message());
-        break;
-      }
-    }
-    // A new directory survives power loss once its parent is synced: without
-    // this, a crash soon after the first start could take .kvgate (and the
-    // index inside it) or buckets/ with it, and with them acknowledged buckets.
-    for (std::string_view parent : {layout::kSystemDir, std::string_view()}) {
-      if (!s->online) break;
-      if (auto r = s->d->sync_dir(parent); !r) {
-        s->online = false;
-        s->problem =
-            fmt::format("cannot sync {}: {}", parent.empty() ? "/" : parent, r.error().message());
-      }
+    if (std::string problem = prepare_dirs(*s->d); !problem.empty()) {
+      s->online = false;
+      s->problem = std::move(problem);
     }
   }
   set->pool_ =
@@ -234,7 +238,7 @@ void disk_set::take_offline(std::size_t i, std::string why) {
 
 disk_set::probe_result disk_set::try_return(std::size_t i) {
   slot& s = *slots_[i];
-  if (s.online) return {disk_return::returned, {}};
+  if (s.online) return {disk_return::returned, {}};  // nothing to probe
   disk& d = *s.d;
   auto offline = [](std::string why) { return probe_result{disk_return::still_offline, why}; };
   // Writable and durable again (a read-only remount or a dead device fails here).
@@ -260,9 +264,7 @@ disk_set::probe_result disk_set::try_return(std::size_t i) {
   if (text) {
     auto f = decode_format(*text);
     if (!f) return offline("format.json is corrupt");
-    if (f->deployment_id != ref.deployment_id || f->disk_id != ref.disk_id || f->set != ref.set ||
-        f->geometry.k != ref.geometry.k || f->geometry.m != ref.geometry.m ||
-        f->geometry.block_size != ref.geometry.block_size)
+    if (f->deployment_id != ref.deployment_id || f->disk_id != ref.disk_id || !same_set(*f, ref))
       return offline("format.json names another disk or deployment (foreign_disk)");
   } else if (text.error() == std::errc::no_such_file_or_directory) {
     if (auto r = write_format(d, ref); !r) return offline("format: " + r.error().message());
@@ -270,11 +272,7 @@ disk_set::probe_result disk_set::try_return(std::size_t i) {
   } else {
     return offline("reading format.json: " + text.error().message());
   }
-  for (std::string_view dir :
-       {layout::kTmpDir, layout::kTrashDir, layout::kUploadsDir, layout::kBucketsDir})
-    if (auto r = d.make_dirs(dir); !r) return offline("mkdir: " + r.error().message());
-  for (std::string_view parent : {layout::kSystemDir, std::string_view()})
-    if (auto r = d.sync_dir(parent); !r) return offline("sync: " + r.error().message());
+  if (std::string problem = prepare_dirs(d); !problem.empty()) return offline(problem);
   if (replaced) s.needs_full_heal = true;
   s.online = true;
   spdlog::warn("disk {} ({}) is back online in slot {}{}", d.root().string(), s.disk_id, i,
