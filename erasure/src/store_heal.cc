@@ -335,12 +335,13 @@ result<std::uint64_t> store_impl::drain_heal_queue() {
     auto h = check_object(bucket, key, true);
     if (!h) {
       if (h.error() == errc::object_not_found) {
-        dequeue_heal(bucket, key);
         // Remnants of a deleted object on disks that missed the delete.
         const std::string meta = layout::manifest_path(bucket, layout::key_hash(bucket, key));
         const std::string trash = layout::trash_dir(layout::random_id());
         set_->run_each(
             [&](std::size_t d) -> result<void> { return set_->disk_at(d).rename(meta, trash); });
+        // An offline disk may hold some too: keep the entry until it is back.
+        if (set_->online_count() == set_->size()) dequeue_heal(bucket, key);
       }
       continue;
     }

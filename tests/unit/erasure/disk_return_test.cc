@@ -8,6 +8,7 @@
 #include <map>
 #include <thread>
 
+#include "layout.h"
 #include "object_state.h"
 
 using kvgate::test::random_bytes;
@@ -17,6 +18,10 @@ namespace er = kvgate::erasure;
 namespace fs = std::filesystem;
 
 namespace {
+
+// Long enough for the background thread to notice an offline disk (it naps
+// up to 2 s while every disk is online) and probe it several times.
+constexpr auto kSeveralProbes = std::chrono::milliseconds(3000);
 
 store_fixture_config returning_config() {
   store_fixture_config c;
@@ -84,8 +89,10 @@ TEST_CASE("a disk that works again is used without a restart and healed from the
   REQUIRE(f.store().remove("bkt", "doomed"));
   CHECK_FALSE(disk_state(f, 2).online);
 
-  // Still failing: probed (at growing intervals) and kept offline.
-  std::this_thread::sleep_for(std::chrono::milliseconds(600));
+  // Still failing: probed (at growing intervals) and kept offline. The
+  // background thread notices an offline disk within its 2 s nap, then probes
+  // every 50-200 ms here.
+  std::this_thread::sleep_for(kSeveralProbes);
   CHECK_FALSE(disk_state(f, 2).online);
   CHECK(heal_queue(f) >= 4);
 
@@ -93,6 +100,9 @@ TEST_CASE("a disk that works again is used without a restart and healed from the
   REQUIRE(wait_back_and_healed(f, 2));
   check_whole(f, objects);
   CHECK(f.get("bkt", "doomed").error() == er::errc::object_not_found);
+  // The delete it missed reached it too: no manifest of "doomed" is left there.
+  CHECK_FALSE(fs::exists(f.paths()[2] /
+                         er::layout::manifest_path("bkt", er::layout::key_hash("bkt", "doomed"))));
   // Redundancy is real: two other disks go, everything still reads back.
   f.faulty_disks()[0]->set_offline(true);
   f.faulty_disks()[4]->set_offline(true);
@@ -137,7 +147,7 @@ TEST_CASE("a disk of another deployment put in an offline disk's place stays off
   for (const auto& e : fs::directory_iterator(f.paths()[1])) fs::remove_all(e.path());
   fs::copy(other.paths()[1], f.paths()[1], fs::copy_options::recursive);
   f.faulty_disks()[1]->set_offline(false);
-  std::this_thread::sleep_for(std::chrono::milliseconds(800));  // several probes
+  std::this_thread::sleep_for(kSeveralProbes);
   CHECK_FALSE(disk_state(f, 1).online);
   CHECK(f.get("bkt", "k").value() == data);
   CHECK(f.get("bkt", "k2").value() == data);
