@@ -2,7 +2,7 @@
 // and a bucket that only the disks hold (copied in from another store's disks,
 // as after a lost index entry) are added; an entry whose data is gone from
 // every disk is removed; consistent keys are left untouched; a stop request
-// ends the walk; with a disk offline the walk completes and drops nothing.
+// ends the walk; with a disk offline an entry no online disk shows is kept.
 #include <filesystem>
 #include <map>
 #include <stop_token>
@@ -21,6 +21,22 @@ void copy_buckets(const store_fixture& from, const store_fixture& to) {
   for (std::size_t d = 0; d < from.paths().size(); ++d)
     fs::copy(from.paths()[d] / "buckets", to.paths()[d] / "buckets",
              fs::copy_options::recursive | fs::copy_options::skip_existing);
+}
+
+// Removes the object directory holding version `data_id` from every disk
+// (the object's data is gone everywhere); returns the disks it was on.
+std::size_t remove_everywhere(const store_fixture& f, const std::string& data_id) {
+  std::size_t removed = 0;
+  for (const fs::path& disk : f.paths())
+    for (auto it = fs::recursive_directory_iterator(disk / "buckets" / "bkt");
+         it != fs::recursive_directory_iterator(); ++it) {
+      if (it->is_directory() && it->path().filename() == data_id) {
+        fs::remove_all(it->path().parent_path());  // the key's whole object directory
+        ++removed;
+        break;
+      }
+    }
+  return removed;
 }
 
 }  // namespace
@@ -49,17 +65,7 @@ TEST_CASE("reconcile adds what only the disks hold and drops what no disk holds"
   const std::string vanished_id = head->data_id;
   f.close();
   // "vanished" loses its data on every disk; the other store's objects appear.
-  std::size_t removed_dirs = 0;
-  for (const fs::path& disk : f.paths())
-    for (auto it = fs::recursive_directory_iterator(disk / "buckets" / "bkt");
-         it != fs::recursive_directory_iterator(); ++it) {
-      if (it->is_directory() && it->path().filename() == vanished_id) {
-        fs::remove_all(it->path().parent_path());  // the key's whole object directory
-        ++removed_dirs;
-        break;
-      }
-    }
-  REQUIRE(removed_dirs > 0);
+  REQUIRE(remove_everywhere(f, vanished_id) > 0);
   copy_buckets(other, f);
   f.reopen();
   CHECK_FALSE(f.store().head("bkt", "found-1"));
@@ -100,9 +106,8 @@ TEST_CASE("reconcile adds what only the disks hold and drops what no disk holds"
         0);
 }
 
-TEST_CASE("reconcile stops when asked and drops nothing while a disk is offline",
-          "[reconcile][stop]") {
-  store_fixture f(6, true);
+TEST_CASE("reconcile stops when asked", "[reconcile][stop]") {
+  store_fixture f;
   REQUIRE(f.store().create_bucket("bkt", ""));
   for (int i = 0; i < 6; ++i)
     REQUIRE(f.put("bkt", "k" + std::to_string(i), random_bytes(100 * 1024, i)));
@@ -115,11 +120,31 @@ TEST_CASE("reconcile stops when asked and drops nothing while a disk is offline"
   REQUIRE(stopped);
   CHECK(stopped->stopped);
   CHECK(stopped->objects_checked == 2);
+}
 
-  f.faulty_disks()[0]->set_offline(true);
-  auto offline = f.store().reconcile_index({}, {});
-  REQUIRE(offline);
-  CHECK(offline->index_removed == 0);
-  CHECK(offline->objects_checked == 6);
-  for (int i = 0; i < 6; ++i) CHECK(f.store().head("bkt", "k" + std::to_string(i)));
+TEST_CASE("with a disk offline an entry no online disk shows is kept; all online, it goes",
+          "[reconcile]") {
+  store_fixture f(6, true);
+  REQUIRE(f.store().create_bucket("bkt", ""));
+  REQUIRE(f.put("bkt", "kept", random_bytes(250 * 1024, 1)));
+  REQUIRE(f.put("bkt", "gone", random_bytes(250 * 1024, 2)));
+  auto head = f.store().head("bkt", "gone");
+  REQUIRE(head);
+  const std::string gone_id = head->data_id;
+  f.close();
+  REQUIRE(remove_everywhere(f, gone_id) == 6);
+  // Disk 1 is offline at start: its copies could be the ones the others lack.
+  f.reopen({}, [](auto& disks) { disks[1]->set_offline(true); });
+  auto partial = f.store().reconcile_index({}, {});
+  REQUIRE(partial);
+  CHECK(partial->objects_checked == 2);
+  CHECK(partial->index_removed == 0);
+  CHECK(f.store().head("bkt", "gone"));
+  // Every disk online: no disk holds it, so the entry goes.
+  f.reopen();
+  auto whole = f.store().reconcile_index({}, {});
+  REQUIRE(whole);
+  CHECK(whole->index_removed == 1);
+  CHECK(f.store().head("bkt", "gone").error() == er::errc::object_not_found);
+  CHECK(f.store().head("bkt", "kept"));
 }
