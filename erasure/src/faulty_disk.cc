@@ -51,7 +51,7 @@ class faulty_file final : public file {
   }
 
   result<std::size_t> pread(std::span<std::byte> buf, std::uint64_t offset) override {
-    owner_->sleep_latency();
+    owner_->sleep_for_file_call(disk_op::pread, id_, path_);
     std::lock_guard lock(owner_->mutex_);
     const auto v = owner_->check_file_locked(disk_op::pread, current_path_locked(), generation_);
     if (v.error) return *v.error;
@@ -61,7 +61,7 @@ class faulty_file final : public file {
   }
 
   result<void> pwrite(std::span<const std::byte> data, std::uint64_t offset) override {
-    owner_->sleep_latency();
+    owner_->sleep_for_file_call(disk_op::pwrite, id_, path_);
     std::lock_guard lock(owner_->mutex_);
     const auto v = owner_->check_file_locked(disk_op::pwrite, current_path_locked(), generation_);
     if (v.error) return *v.error;
@@ -74,7 +74,7 @@ class faulty_file final : public file {
   }
 
   result<void> sync() override {
-    owner_->sleep_latency();
+    owner_->sleep_for_file_call(disk_op::sync, id_, path_);
     std::lock_guard lock(owner_->mutex_);
     const auto v = owner_->check_file_locked(disk_op::sync, current_path_locked(), generation_);
     if (v.error) return *v.error;
@@ -84,7 +84,7 @@ class faulty_file final : public file {
   }
 
   result<std::uint64_t> size() override {
-    owner_->sleep_latency();
+    owner_->sleep_for_file_call(disk_op::size, id_, path_);
     std::lock_guard lock(owner_->mutex_);
     const auto v = owner_->check_file_locked(disk_op::size, current_path_locked(), generation_);
     if (v.error) return *v.error;
@@ -137,6 +137,11 @@ std::uint64_t faulty_disk::call_count(disk_op op) const {
 
 void faulty_disk::set_latency(std::chrono::microseconds latency) {
   latency_us_.store(latency.count());
+}
+
+void faulty_disk::set_seed(std::uint64_t seed) {
+  std::lock_guard lock(mutex_);
+  random_.seed(seed);
 }
 
 void faulty_disk::set_offline(bool offline) {
@@ -201,6 +206,7 @@ faulty_disk::verdict faulty_disk::check_locked(disk_op op, std::string_view path
   const fault_rule* fired = nullptr;
   for (auto& rs : rules_) {
     const fault_rule& r = rs.rule;
+    if (r.kind == fault_kind::delay) continue;  // delay_locked() has seen it
     if (r.op != disk_op::any && r.op != op) continue;
     const bool write_kind = r.kind == fault_kind::short_write || r.kind == fault_kind::torn_write;
     if (write_kind && op != disk_op::pwrite) continue;
@@ -209,14 +215,7 @@ faulty_disk::verdict faulty_disk::check_locked(disk_op op, std::string_view path
         path2.find(r.path_contains) == std::string_view::npos) {
       continue;
     }
-    const std::uint64_t seen = ++rs.seen;
-    const std::uint64_t nth = static_cast<std::uint64_t>(std::max(r.nth, 1));
-    bool fires = seen == nth;
-    if (seen > nth) {
-      fires =
-          r.persistent || (r.every > 0 && (seen - nth) % static_cast<std::uint64_t>(r.every) == 0);
-    }
-    if (fires && fired == nullptr) fired = &r;
+    if (fires_locked(rs) && fired == nullptr) fired = &r;
   }
   if (fired == nullptr) return {};
   if (fired->kind == fault_kind::fail) return {errno_code(fired->error), std::nullopt};
@@ -231,9 +230,53 @@ faulty_disk::verdict faulty_disk::check_file_locked(disk_op op, std::string_view
   return v;
 }
 
-void faulty_disk::sleep_latency() const {
-  const auto us = latency_us_.load();
-  if (us > 0) std::this_thread::sleep_for(std::chrono::microseconds(us));
+bool faulty_disk::fires_locked(rule_state& rs) {
+  const fault_rule& r = rs.rule;
+  const std::uint64_t seen = ++rs.seen;
+  const std::uint64_t nth = static_cast<std::uint64_t>(std::max(r.nth, 1));
+  bool fires = seen == nth;
+  if (seen > nth) {
+    fires =
+        r.persistent || (r.every > 0 && (seen - nth) % static_cast<std::uint64_t>(r.every) == 0);
+  }
+  if (fires && r.probability < 1.0) {
+    fires = std::uniform_real_distribution<double>(0.0, 1.0)(random_) < r.probability;
+  }
+  return fires;
+}
+
+std::chrono::microseconds faulty_disk::delay_locked(disk_op op, std::string_view path,
+                                                    std::string_view path2) {
+  std::chrono::microseconds total{0};
+  for (auto& rs : rules_) {
+    const fault_rule& r = rs.rule;
+    if (r.kind != fault_kind::delay) continue;
+    if (r.op != disk_op::any && r.op != op) continue;
+    if (!r.path_contains.empty() && path.find(r.path_contains) == std::string_view::npos &&
+        path2.find(r.path_contains) == std::string_view::npos) {
+      continue;
+    }
+    if (fires_locked(rs)) total += r.delay;
+  }
+  return total;
+}
+
+void faulty_disk::sleep_for_call(disk_op op, std::string_view path, std::string_view path2) {
+  std::chrono::microseconds total(latency_us_.load());
+  {
+    std::lock_guard lock(mutex_);
+    total += delay_locked(op, path, path2);
+  }
+  if (total.count() > 0) std::this_thread::sleep_for(total);
+}
+
+void faulty_disk::sleep_for_file_call(disk_op op, std::uint64_t id, std::string_view fallback) {
+  std::chrono::microseconds total(latency_us_.load());
+  {
+    std::lock_guard lock(mutex_);
+    total += delay_locked(op, file_path_locked(id, fallback));
+  }
+  if (total.count() > 0) std::this_thread::sleep_for(total);
 }
 
 std::string faulty_disk::file_path_locked(std::uint64_t id, std::string_view fallback) const {
@@ -304,7 +347,7 @@ const std::filesystem::path& faulty_disk::root() const noexcept {
 }
 
 result<std::unique_ptr<file>> faulty_disk::open_read(std::string_view path) {
-  sleep_latency();
+  sleep_for_call(disk_op::open_read, path);
   std::lock_guard lock(mutex_);
   if (auto v = check_locked(disk_op::open_read, path); v.error) return *v.error;
   auto f = inner_->open_read(path);
@@ -314,7 +357,7 @@ result<std::unique_ptr<file>> faulty_disk::open_read(std::string_view path) {
 }
 
 result<std::unique_ptr<file>> faulty_disk::create(std::string_view path) {
-  sleep_latency();
+  sleep_for_call(disk_op::create, path);
   std::lock_guard lock(mutex_);
   if (auto v = check_locked(disk_op::create, path); v.error) return *v.error;
   if (auto r = check_disk_path(path, false); !r) return r.error();
@@ -352,7 +395,7 @@ result<std::unique_ptr<file>> faulty_disk::create(std::string_view path) {
 }
 
 result<void> faulty_disk::rename(std::string_view from, std::string_view to) {
-  sleep_latency();
+  sleep_for_call(disk_op::rename, from, to);
   std::lock_guard lock(mutex_);
   if (auto v = check_locked(disk_op::rename, from, to); v.error) return *v.error;
   if (auto r = check_disk_path(from, false); !r) return r;
@@ -397,7 +440,7 @@ result<void> faulty_disk::rename(std::string_view from, std::string_view to) {
 }
 
 result<void> faulty_disk::make_dirs(std::string_view path) {
-  sleep_latency();
+  sleep_for_call(disk_op::make_dirs, path);
   std::lock_guard lock(mutex_);
   if (auto v = check_locked(disk_op::make_dirs, path); v.error) return *v.error;
   if (auto r = check_disk_path(path, true); !r) return r;
@@ -421,7 +464,7 @@ result<void> faulty_disk::make_dirs(std::string_view path) {
 }
 
 result<void> faulty_disk::sync_dir(std::string_view path) {
-  sleep_latency();
+  sleep_for_call(disk_op::sync_dir, path);
   std::lock_guard lock(mutex_);
   if (auto v = check_locked(disk_op::sync_dir, path); v.error) return *v.error;
   if (auto r = inner_->sync_dir(path); !r) return r;
@@ -437,7 +480,7 @@ result<void> faulty_disk::sync_dir(std::string_view path) {
 }
 
 result<void> faulty_disk::remove(std::string_view path) {
-  sleep_latency();
+  sleep_for_call(disk_op::remove, path);
   std::lock_guard lock(mutex_);
   if (auto v = check_locked(disk_op::remove, path); v.error) return *v.error;
   if (auto r = check_disk_path(path, false); !r) return r;
@@ -456,7 +499,7 @@ result<void> faulty_disk::remove(std::string_view path) {
 }
 
 result<void> faulty_disk::remove_all(std::string_view path) {
-  sleep_latency();
+  sleep_for_call(disk_op::remove_all, path);
   std::lock_guard lock(mutex_);
   if (auto v = check_locked(disk_op::remove_all, path); v.error) return *v.error;
   if (auto r = check_disk_path(path, false); !r) return r;
@@ -474,7 +517,7 @@ result<void> faulty_disk::remove_all(std::string_view path) {
 }
 
 result<std::vector<dir_entry>> faulty_disk::list(std::string_view path) {
-  sleep_latency();
+  sleep_for_call(disk_op::list, path);
   std::lock_guard lock(mutex_);
   if (auto v = check_locked(disk_op::list, path); v.error) return *v.error;
   auto entries = inner_->list(path);
@@ -485,7 +528,7 @@ result<std::vector<dir_entry>> faulty_disk::list(std::string_view path) {
 }
 
 result<bool> faulty_disk::exists(std::string_view path) {
-  sleep_latency();
+  sleep_for_call(disk_op::exists, path);
   std::lock_guard lock(mutex_);
   if (auto v = check_locked(disk_op::exists, path); v.error) {
     return result<bool>(boost::system::in_place_error, *v.error);
@@ -494,7 +537,7 @@ result<bool> faulty_disk::exists(std::string_view path) {
 }
 
 result<disk_usage> faulty_disk::usage() {
-  sleep_latency();
+  sleep_for_call(disk_op::usage, {});
   std::lock_guard lock(mutex_);
   if (auto v = check_locked(disk_op::usage, {}); v.error) return *v.error;
   return inner_->usage();

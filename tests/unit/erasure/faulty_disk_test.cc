@@ -4,6 +4,7 @@
 // keeps exactly what was made durable.
 #include "kvgate/erasure/faulty_disk.h"
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <filesystem>
@@ -206,6 +207,89 @@ TEST_CASE("latency delays every operation until reset", "[disk]") {
   start = clock::now();
   (void)fx.d->exists("x");
   CHECK(clock::now() - start < std::chrono::milliseconds(30));
+}
+
+// Milliseconds `fn` takes on the steady clock.
+template <class F>
+std::chrono::milliseconds time_of(F&& fn) {
+  const auto start = std::chrono::steady_clock::now();
+  fn();
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
+                                                               start);
+}
+
+TEST_CASE("a delay rule slows only its operation, and the call still succeeds", "[disk]") {
+  fixture fx;
+  using std::chrono::milliseconds;
+  fx.d->add_fault({.op = disk_op::pwrite,
+                   .persistent = true,
+                   .kind = fault_kind::delay,
+                   .delay = milliseconds(60)});
+  auto f = create(*fx.d, "f");
+  for (int i = 0; i < 2; ++i) {
+    CHECK(time_of([&] { CHECK(f->pwrite(bytes("abc"), 0).has_value()); }) >= milliseconds(60));
+  }
+  std::string back(3, '\0');
+  CHECK(time_of([&] { CHECK(f->pread(std::as_writable_bytes(std::span(back)), 0).value() == 3); }) <
+        milliseconds(60));
+  CHECK(back == "abc");
+  CHECK(time_of([&] { CHECK(f->sync().has_value()); }) < milliseconds(60));
+  fx.d->clear_faults();
+  CHECK(time_of([&] { CHECK(f->pwrite(bytes("abc"), 0).has_value()); }) < milliseconds(60));
+}
+
+TEST_CASE("delay rules add up, follow path filters and let the other rules decide", "[disk]") {
+  fixture fx;
+  using std::chrono::milliseconds;
+  fx.d->add_fault({.op = disk_op::exists,
+                   .path_contains = "slow",
+                   .persistent = true,
+                   .kind = fault_kind::delay,
+                   .delay = milliseconds(40)});
+  fx.d->add_fault({.op = disk_op::any,
+                   .persistent = true,
+                   .kind = fault_kind::delay,
+                   .delay = milliseconds(40)});
+  fx.d->add_fault({.op = disk_op::exists, .path_contains = "slow", .error = EROFS});
+  CHECK(time_of([&] { CHECK(fx.d->exists("fast").has_value()); }) >= milliseconds(40));
+  CHECK(time_of([&] { CHECK(fx.d->exists("fast").has_value()); }) < milliseconds(80));
+  // Both delays, then the fail rule (the first matching non-delay call) decides.
+  CHECK(time_of([&] {
+          auto r = fx.d->exists("slow");
+          REQUIRE_FALSE(r.has_value());
+          CHECK(r.error() == std::error_code(EROFS, std::generic_category()));
+        }) >= milliseconds(80));
+  CHECK(fx.d->exists("slow").has_value());
+}
+
+TEST_CASE("a delayed call does not hold up the disk's other calls", "[disk]") {
+  fixture fx;
+  using std::chrono::milliseconds;
+  fx.d->add_fault({.op = disk_op::sync_dir,
+                   .persistent = true,
+                   .kind = fault_kind::delay,
+                   .delay = milliseconds(400)});
+  std::thread slow([&] { (void)fx.d->sync_dir(""); });
+  std::this_thread::sleep_for(milliseconds(50));
+  CHECK(time_of([&] { write_synced(*fx.d, "quick", "x"); }) < milliseconds(200));
+  slow.join();
+}
+
+TEST_CASE("a rule with a probability fires on about that share of calls, repeatably", "[disk]") {
+  auto failures = [](std::uint64_t seed) {
+    fixture fx;
+    fx.d->set_seed(seed);
+    fx.d->add_fault({.op = disk_op::exists, .persistent = true, .probability = 0.25});
+    std::vector<bool> failed;
+    for (int i = 0; i < 400; ++i) failed.push_back(!fx.d->exists("x").has_value());
+    return failed;
+  };
+  const auto a = failures(7);
+  const auto n = std::count(a.begin(), a.end(), true);
+  CHECK(n > 60);
+  CHECK(n < 140);
+  CHECK(failures(7) == a);
+  CHECK(failures(8) != a);
 }
 
 TEST_CASE("an offline disk fails every call with EIO, open files included", "[disk]") {

@@ -29,7 +29,14 @@
 //                   call reports success: a lying disk;
 //     corrupt_read  (pread only) the read happens, then one byte of the returned
 //                   data (the middle one) is flipped.
-//   A rule whose kind only applies to pwrite or pread matches no other op.
+//   A rule with `probability` below 1 fires on each call it would fire on with
+//   that probability (a generator seeded by set_seed(), 0 unless set, so a run
+//   repeats). A rule whose kind only applies to pwrite or pread matches no other op.
+//   Delay rules (kind `delay`) are consulted apart from the others: every delay
+//   rule that fires adds its `delay` to the call, which sleeps that long
+//   outside the disk's mutex (other calls proceed meanwhile) and then goes on
+//   as usual; the other rules then decide the outcome. A slow disk is a
+//   persistent delay rule on the ops to slow down.
 //   Offline (set_offline) and crashed disks fail every call with EIO, files
 //   opened earlier included; those calls are still counted.
 //
@@ -68,6 +75,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <random>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -94,7 +102,7 @@ enum class disk_op {
   any,  // in a rule: every operation; in call_count: the total
 };
 
-enum class fault_kind { fail, short_write, torn_write, corrupt_read };
+enum class fault_kind { fail, short_write, torn_write, corrupt_read, delay };
 
 struct fault_rule {
   disk_op op = disk_op::any;
@@ -104,6 +112,8 @@ struct fault_rule {
   bool persistent = false;
   int error = EIO;
   fault_kind kind = fault_kind::fail;
+  std::chrono::microseconds delay{0};  // kind delay: how long the call sleeps
+  double probability = 1.0;            // of firing when it would fire, (0, 1]
 };
 
 class faulty_disk final : public disk, public std::enable_shared_from_this<faulty_disk> {
@@ -127,6 +137,8 @@ class faulty_disk final : public disk, public std::enable_shared_from_this<fault
   [[nodiscard]] std::uint64_t call_count(disk_op op) const;
   // Sleeps this long before every operation (0 disables).
   void set_latency(std::chrono::microseconds latency);
+  // Seeds the generator rules with a probability below 1 draw from.
+  void set_seed(std::uint64_t seed);
   void set_offline(bool offline);
   // Simulated power loss: applies the durability model above, then refuses
   // every call until revive().
@@ -179,9 +191,17 @@ class faulty_disk final : public disk, public std::enable_shared_from_this<fault
 
   // Counts the call, applies latency-free checks (crash, offline, rules).
   verdict check_locked(disk_op op, std::string_view path, std::string_view path2 = {});
+  // Whether rule `rs` fires on this matching call (advances its counter).
+  bool fires_locked(rule_state& rs);
+  // Total delay the delay rules add to this call (advances their counters).
+  std::chrono::microseconds delay_locked(disk_op op, std::string_view path,
+                                         std::string_view path2 = {});
+  // Sleeps the fixed latency plus what the delay rules add, outside the mutex.
+  void sleep_for_call(disk_op op, std::string_view path, std::string_view path2 = {});
+  // The same for a call of file `id` (its current path), opened at `fallback`.
+  void sleep_for_file_call(disk_op op, std::uint64_t id, std::string_view fallback);
   // Checks a call coming from a file opened in crash generation `generation`.
   verdict check_file_locked(disk_op op, std::string_view path, std::uint64_t generation);
-  void sleep_latency() const;
   // Current path of tracked file `id`, or `fallback` once it is no longer tracked.
   std::string file_path_locked(std::uint64_t id, std::string_view fallback) const;
   // Saves the durable content of tracked file `id` before its first unsynced change.
@@ -202,6 +222,7 @@ class faulty_disk final : public disk, public std::enable_shared_from_this<fault
   std::vector<rule_state> rules_;
   std::map<disk_op, std::uint64_t> calls_;
   std::atomic<std::int64_t> latency_us_{0};  // read without the mutex
+  std::mt19937_64 random_{0};
   bool offline_ = false;
   bool crashed_ = false;
   std::uint64_t crash_count_ = 0;
