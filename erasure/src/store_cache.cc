@@ -47,6 +47,9 @@ result<void> store_impl::rebuild_ledger() {
   ledger_.clear_objects();
   if (auto r = index_->for_each_object("",
                                        [&](const index_object& o) {
+                                         // This walk at open also carries the
+                                         // version order past a clock set back.
+                                         note_seq(o.seq);
                                          ledger_.record_put(o.info.bucket, o.info.key,
                                                             o.info.data_id, footprint(o.info),
                                                             std::nullopt, o.info.mtime_ns);

@@ -108,7 +108,11 @@ class store_impl final : public store {
   const store_options& options() const noexcept { return options_; }
   object_index& index() noexcept { return *index_; }
   std::int64_t now_ns() const;
+  // Write order of versions: strictly increasing within a store's life and,
+  // through note_seq() at open, across restarts whatever the wall clock does.
   std::uint64_t next_seq() noexcept { return seq_.fetch_add(1); }
+  // Makes every later next_seq() exceed `seen` (a version already written).
+  void note_seq(std::uint64_t seen) noexcept;
   std::uint32_t rotation_for(std::string_view hash) const noexcept;
   std::mutex& key_lock(std::string_view bucket, std::string_view key) noexcept;
   std::shared_mutex& bucket_lock() noexcept { return bucket_mutex_; }

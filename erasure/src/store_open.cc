@@ -173,6 +173,12 @@ void store_impl::purge_trash() {
   });
 }
 
+void store_impl::note_seq(std::uint64_t seen) noexcept {
+  std::uint64_t current = seq_.load();
+  while (current <= seen && !seq_.compare_exchange_weak(current, seen + 1)) {
+  }
+}
+
 std::int64_t store_impl::now_ns() const {
   if (options_.clock_ns) return options_.clock_ns();
   return std::chrono::duration_cast<std::chrono::nanoseconds>(

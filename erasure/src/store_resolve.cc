@@ -97,8 +97,11 @@ result<std::optional<resolved_object>> store_impl::resolve(std::string_view buck
     r.best = m;
     r.best.inline_shard.clear();
     r.best.prev.clear();
+    // The version written last wins: seq is the write order (next_seq()),
+    // mtime is the wall clock, which may have been set back in between.
+    note_seq(m.seq);
     if (!best ||
-        std::pair(m.object.mtime_ns, m.seq) > std::pair(best->best.object.mtime_ns, best->best.seq))
+        std::pair(m.seq, m.object.mtime_ns) > std::pair(best->best.seq, best->best.object.mtime_ns))
       best = std::move(r);
   }
   return best;

@@ -41,6 +41,7 @@ struct store_fixture_config {
   bool background_heal = false;
   std::chrono::milliseconds disk_probe_first{5000};
   std::chrono::milliseconds disk_probe_max{60000};
+  std::function<std::int64_t()> clock_ns{};  // empty: the system clock
 };
 
 // Runs on the fresh faulty_disk wrappers before the store opens on them (to
@@ -76,6 +77,7 @@ class store_fixture {
     o.disk_probe_first = config_.disk_probe_first;
     o.disk_probe_max = config_.disk_probe_max;
     o.on_crash_point = std::move(hook);
+    o.clock_ns = config_.clock_ns;
     if (config_.faulty) {
       faulty_disks_.clear();
       for (const auto& p : paths_) {
