@@ -46,6 +46,22 @@ boost::system::result<s3_frontend, std::string> make_s3_frontend(
                         p->max_bytes, p->max_objects, p->high_watermark, p->low_watermark,
                         p->buckets.size())};
   };
+  f.reload_cluster = [s3_handler](const gateway::cluster_config& next)
+      -> boost::system::result<s3_frontend::map_reload, std::string> {
+    auto& live = *s3_handler->service().cluster;
+    const auto running = live.current();
+    auto change = gateway::check_map_change(*running, next);
+    if (!change) return change.error();
+    if (!*change)
+      return s3_frontend::map_reload{false,
+                                     fmt::format("map version {} unchanged", running->map_version)};
+    live.replace(next);
+    return s3_frontend::map_reload{
+        true, fmt::format("map version {} -> {} of cluster \"{}\" ({} -> {} members)",
+                          running->map_version, next.map_version, next.id, running->members.size(),
+                          next.members.size())};
+  };
+  f.hooks.cluster_map = s3_handler->service().cluster;
   f.handler = std::move(*handler);
   f.hooks.render_error = gateway::default_render_error;
   // Ready: the store is open (so its index is loaded) and enough disks are

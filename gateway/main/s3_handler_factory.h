@@ -34,6 +34,15 @@ struct s3_frontend {
       check_cache;
   std::function<boost::system::result<std::string, std::string>(const gateway::cache_config& cache)>
       reload_cache;
+  // SIGHUP, [cluster]: swaps in `cluster` when check_map_change allows it;
+  // the running map stays on an error, which names the problem.
+  struct map_reload {
+    bool changed = false;
+    std::string summary;  // "map version A -> B of cluster ..." or "... unchanged"
+  };
+  std::function<boost::system::result<map_reload, std::string>(
+      const gateway::cluster_config& cluster)>
+      reload_cluster;
 };
 
 // `blocking_pool` is where storage calls run (async_run_blocking). `root` holds

@@ -37,8 +37,10 @@ struct serve_options {
 // file again) and applies what can change at run time: the log level, the
 // users (credentials file, root keys unless they are development ones) and
 // the cache settings (limits, watermarks, [buckets.<name>] quotas, no-evict,
-// default TTL). Any error keeps everything as it was and says why: the cache
-// settings are checked before anything is applied.
+// default TTL) and the cluster map ([cluster], docs/scaling.md "Changing the
+// map"). Any error keeps everything as it was and says why: the cache
+// settings are checked before anything is applied; a refused map change
+// keeps only the running map.
 template <class Load>
 void reload_settings(const Load& load, const s3_frontend& frontend,
                      const std::optional<gw::credentials>& dev_root) {
@@ -72,6 +74,15 @@ void reload_settings(const Load& load, const s3_frontend& frontend,
     spdlog::info("SIGHUP: cache settings reloaded: {}", *r);
   } else {
     spdlog::error("SIGHUP: cache settings not reloaded, keeping the running ones: {}", r.error());
+  }
+  if (auto r = frontend.reload_cluster(fresh->cluster); r) {
+    // A new map is a warning: clients still routing with the old one get 421.
+    if (r->changed)
+      spdlog::warn("SIGHUP: cluster map reloaded: {}", r->summary);
+    else
+      spdlog::info("SIGHUP: cluster map: {}", r->summary);
+  } else {
+    spdlog::error("SIGHUP: cluster map not reloaded, keeping the running one: {}", r.error());
   }
 }
 

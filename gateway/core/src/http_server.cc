@@ -173,6 +173,7 @@ void http_server::run(request_handler& handler, server_hooks hooks,
   if (hooks.render_error) s.env.hooks.render_error = std::move(hooks.render_error);
   if (hooks.ready) s.env.hooks.ready = std::move(hooks.ready);
   if (hooks.reload) s.env.hooks.reload = std::move(hooks.reload);
+  if (hooks.cluster_map) s.env.hooks.cluster_map = std::move(hooks.cluster_map);
   for (auto& a : s.plain) {
     asio::co_spawn(s.control, async_accept_loop(s.ioc, a, s.env, nullptr), asio::detached);
   }

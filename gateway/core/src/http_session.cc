@@ -367,9 +367,11 @@ class http_session final : public session_control,
     res.set(http::field::date, http_date(std::chrono::system_clock::now()));
     res.set("x-amz-request-id", request_id);
     // A cluster member names itself and its map in every answer (docs/scaling.md).
-    if (env_.config.cluster.enabled()) {
-      res.set("x-kvgate-node", env_.config.cluster.self);
-      res.set("x-kvgate-map-version", std::to_string(env_.config.cluster.map_version));
+    const auto live = env_.hooks.cluster_map ? env_.hooks.cluster_map->current() : nullptr;
+    const cluster_config& cluster = live ? *live : env_.config.cluster;
+    if (cluster.enabled()) {
+      res.set("x-kvgate-node", cluster.self);
+      res.set("x-kvgate-map-version", std::to_string(cluster.map_version));
     }
   }
 

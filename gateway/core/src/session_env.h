@@ -33,7 +33,7 @@ struct session_env {
 
   const server_config config;
   // Set by http_server::run() before the first connection is accepted.
-  server_hooks hooks{default_render_error, nullptr, nullptr};
+  server_hooks hooks{default_render_error, nullptr, nullptr, nullptr};
   request_handler* handler = nullptr;
   request_id_generator ids;
   admission_counter connections;

@@ -77,7 +77,8 @@ std::optional<std::string> cluster_map_refusal(const http::request_header<>& hea
 
 asio::awaitable<void> async_cluster_endpoint(op_context& op) {
   if (op.req.method != "GET") co_return co_await op.async_fail(s3_error::method_not_allowed);
-  co_await async_send_json(op.ctx, http::status::ok, cluster_map_json(op.service.cluster));
+  co_await async_send_json(op.ctx, http::status::ok,
+                           cluster_map_json(*op.service.cluster->current()));
 }
 
 }  // namespace kvgate::s3

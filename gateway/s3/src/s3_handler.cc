@@ -184,7 +184,7 @@ asio::awaitable<void> s3_handler::async_handle(gateway::request_context& ctx) {
   // A request routed with another cluster map is refused (the map itself is
   // always served, so the router can fetch the new one).
   if (!kvgate_endpoint) {
-    if (auto refusal = cluster_map_refusal(header, svc.cluster)) {
+    if (auto refusal = cluster_map_refusal(header, *svc.cluster->current())) {
       co_await op.async_fail(s3_error::cluster_map_mismatch, *refusal);
       co_return;
     }
@@ -262,7 +262,7 @@ boost::system::result<std::unique_ptr<s3_handler>, std::string> make_s3_handler(
   svc->blocking_pool = &blocking_pool;
   svc->users.replace(std::move(*users));
   svc->domains = config.domains;
-  svc->cluster = config.cluster;
+  svc->cluster = std::make_shared<gateway::live_cluster_map>(config.cluster);
   svc->body_buffer_bytes = config.body_buffer_bytes;
   if (config.rdma_listen) {
     rdma_settings rs;

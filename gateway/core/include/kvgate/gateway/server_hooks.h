@@ -11,8 +11,11 @@
 
 #include <boost/beast/http/status.hpp>
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
+
+#include "kvgate/gateway/live_cluster_map.h"
 
 namespace kvgate::gateway {
 
@@ -37,6 +40,9 @@ struct server_hooks {
   // pool: re-reads what can change at run time (credentials, log level). It
   // must keep the old state when the new one is invalid, and log why.
   std::function<void()> reload;
+  // The cluster map the answers' x-kvgate-node / x-kvgate-map-version come
+  // from (replaced by a SIGHUP reload); null: the configuration's map.
+  std::shared_ptr<const live_cluster_map> cluster_map;
 };
 
 // The S3 code and HTTP status used by the default renderer.

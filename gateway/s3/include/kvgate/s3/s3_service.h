@@ -14,6 +14,7 @@
 
 #include "kvgate/erasure/store.h"
 #include "kvgate/gateway/config.h"
+#include "kvgate/gateway/live_cluster_map.h"
 #include "kvgate/protocol/signing_key_cache.h"
 #include "kvgate/s3/cache_policy.h"
 #include "kvgate/s3/lifecycle_worker.h"
@@ -51,7 +52,9 @@ struct s3_service {
   std::shared_ptr<maintenance_jobs> jobs;
   // Scale-out: this node's cluster map (disabled when not in a cluster);
   // served at /.kvgate/v1/cluster and checked against x-kvgate-map-version.
-  gateway::cluster_config cluster;
+  // Replaced by a SIGHUP reload (check_map_change, s3_frontend::reload_cluster).
+  std::shared_ptr<gateway::live_cluster_map> cluster =
+      std::make_shared<gateway::live_cluster_map>(gateway::cluster_config{});
   // Injected clock for authentication (tests); empty = system clock.
   std::function<std::chrono::sys_seconds()> now;
 
