@@ -19,8 +19,8 @@ namespace {
 
 namespace http = boost::beast::http;
 
-// The server's root keys: KVGATE_ACCESS_KEY / KVGATE_SECRET_KEY (or a config
-// file naming them), else the dev credentials kept with its data.
+}  // namespace
+
 gateway::credentials root_credentials(std::string_view verb, const admin_target& target) {
   const auto config = load_config_or_fail(target, verb);
   if (!config.dev_credentials) return {config.access_key, config.secret_key};
@@ -32,8 +32,6 @@ gateway::credentials root_credentials(std::string_view verb, const admin_target&
   if (!dev) admin_fail(verb, dev.error());
   return *dev;
 }
-
-}  // namespace
 
 admin_call admin_get(std::string_view verb, const std::string& endpoint, const std::string& region,
                      const admin_target& target, std::string path) {

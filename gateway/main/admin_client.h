@@ -10,6 +10,7 @@
 #include <string_view>
 
 #include "engine_admin.h"
+#include "kvgate/gateway/dev_credentials.h"
 
 namespace kvgate::cli {
 
@@ -29,6 +30,10 @@ admin_call admin_get(std::string_view verb, const std::string& endpoint, const s
                      const admin_target& target, std::string path);
 
 nlohmann::json call_admin_api(const admin_call& call);
+
+// The server's root keys: KVGATE_ACCESS_KEY / KVGATE_SECRET_KEY (or a config
+// file naming them), else the dev credentials kept with its data (--data).
+gateway::credentials root_credentials(std::string_view verb, const admin_target& target);
 
 // Adds --endpoint and --region to an admin subcommand.
 void add_endpoint_options(CLI::App& cmd, std::string& endpoint, std::string& region);

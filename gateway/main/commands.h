@@ -25,5 +25,8 @@ void add_reindex_command(CLI::App& app);
 void add_capacity_command(CLI::App& app);
 // A running server's heal/scrub/verify jobs (jobs_command.cc).
 void add_jobs_command(CLI::App& app);
+// Scale-out: move objects to their owner after a cluster map change
+// (rebalance_command.cc).
+void add_rebalance_command(CLI::App& app);
 
 }  // namespace kvgate::cli

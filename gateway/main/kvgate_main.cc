@@ -12,6 +12,7 @@ int main(int argc, char** argv) {
   kvgate::cli::add_reindex_command(app);
   kvgate::cli::add_capacity_command(app);
   kvgate::cli::add_jobs_command(app);
+  kvgate::cli::add_rebalance_command(app);
   CLI11_PARSE(app, argc, argv);
   return 0;
 }
