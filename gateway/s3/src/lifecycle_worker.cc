@@ -195,11 +195,26 @@ lifecycle_stats lifecycle_worker::stats() const {
           expired_bytes_.load(), aborted_uploads_.load(), errors_.load()};
 }
 
-std::int64_t lifecycle_worker::now_ns() const {
+std::int64_t lifecycle_worker::now_ns() {
   if (options_.clock_ns) return options_.clock_ns();
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
+  const auto since_epoch = [](auto now) {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(now.time_since_epoch()).count();
+  };
+  const std::int64_t reading = ages_.read(since_epoch(std::chrono::system_clock::now()),
+                                          since_epoch(std::chrono::steady_clock::now()));
+  const bool lagging = ages_.lag_ns() > 60 * kNsPerSecond;
+  if (lagging != reported_lag_) {
+    reported_lag_ = lagging;
+    if (lagging) {
+      spdlog::warn(
+          "lifecycle: the wall clock jumped forward by {} s; ages (TTL, expiration, abandoned "
+          "uploads) catch up with it at twice the real pace instead of all at once",
+          ages_.lag_ns() / kNsPerSecond);
+    } else {
+      spdlog::info("lifecycle: ages in step with the wall clock again");
+    }
+  }
+  return reading;
 }
 
 void lifecycle_worker::run() {

@@ -13,7 +13,9 @@
 // bucket's default TTL has elapsed since its last write. The object is removed
 // only if a fresh HEAD still shows the same version (an overwrite in between
 // keeps it). Uploads initiated more than DaysAfterInitiation days ago are
-// aborted. `day_seconds` is 86400 except in tests.
+// aborted. `day_seconds` is 86400 except in tests. Ages are measured on an
+// age_clock: a forward jump of the wall clock is caught up with at twice the
+// real pace, not in one pass (age_clock.h); an injected clock_ns is used as is.
 //
 // Thread-safe; the destructor stops and joins the thread.
 #pragma once
@@ -30,6 +32,7 @@
 #include <vector>
 
 #include "kvgate/erasure/store.h"
+#include "kvgate/s3/age_clock.h"
 
 namespace kvgate::s3 {
 
@@ -44,7 +47,7 @@ struct lifecycle_options {
   // AbortIncompleteMultipartUpload rule; 0: only by rules.
   std::uint64_t abandoned_upload_seconds = 0;
   bool background = true;                  // false: no thread, run_pass() only (tests)
-  std::function<std::int64_t()> clock_ns;  // empty: system_clock
+  std::function<std::int64_t()> clock_ns;  // empty: system_clock through an age_clock
 };
 
 struct lifecycle_stats {
@@ -71,12 +74,15 @@ class lifecycle_worker {
   struct walk;  // where the current walk over the buckets stands (lifecycle_worker.cc)
 
   void run();
-  std::int64_t now_ns() const;
+  // The time ages are measured against; called under pass_mutex_.
+  std::int64_t now_ns();
 
   std::shared_ptr<erasure::store> store_;
   lifecycle_options options_;
   std::mutex pass_mutex_;  // one pass at a time; guards walk_
   std::unique_ptr<walk> walk_;
+  age_clock ages_;             // guarded by pass_mutex_
+  bool reported_lag_ = false;  // a forward jump being caught up with was logged
   std::atomic<std::uint64_t> passes_{0}, cycles_{0}, expired_objects_{0}, expired_bytes_{0},
       aborted_uploads_{0}, errors_{0};
   std::mutex wake_mutex_;
