@@ -80,11 +80,22 @@ move_outcome mover::remove_old(const planned_move& m, move_result result) {
 }
 
 move_outcome mover::move(const planned_move& m) {
-  if (m.already_there) return remove_old(m, move_result::already_there);
   auto holder = client(m.object.holder);
   if (!holder) return outcome(move_result::failed, holder.error());
   auto owner = client(m.owner);
   if (!owner) return outcome(move_result::failed, owner.error());
+  if (m.already_there) {
+    // Listed on the owner: drop the old copy only if the owner still has it
+    // (not evicted since the listing); otherwise copy it after all.
+    node_request head;
+    head.method = "HEAD";
+    head.bucket = m.object.bucket;
+    head.key = m.object.key;
+    auto there = (*owner)->send(head);
+    if (!there) return outcome(move_result::failed, there.error());
+    if (there->status == 200) return remove_old(m, move_result::already_there);
+    if (there->status != 404) return refused(*there, "HEAD", (*owner)->endpoint());
+  }
   if (settings_.rate) settings_.rate->take(static_cast<double>(m.object.size));
 
   node_request get;

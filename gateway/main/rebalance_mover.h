@@ -4,7 +4,8 @@
 // copy wins: "already there"), the bucket created on the owner if missing,
 // the owner's copy verified (the PUT's ETag is the MD5 of the bytes sent; a
 // HEAD shows that size and ETag), then the holder's copy deleted unless
-// --keep. The only buffer is the one object in hand.
+// --keep. A copy the listing found on the owner already is checked with a
+// HEAD before the old one goes. The only buffer is the one object in hand.
 #pragma once
 
 #include <atomic>
