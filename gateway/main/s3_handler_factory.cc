@@ -14,8 +14,8 @@ namespace kvgate::cli {
 
 boost::system::result<s3_frontend, std::string> make_s3_frontend(
     const gateway::server_config& config, const gateway::credentials& root,
-    boost::asio::thread_pool& blocking_pool) {
-  auto handler = s3::make_s3_handler(config, root, blocking_pool);
+    boost::asio::thread_pool& blocking_pool, std::vector<std::shared_ptr<erasure::disk>> disks) {
+  auto handler = s3::make_s3_handler(config, root, blocking_pool, std::move(disks));
   if (!handler) return handler.error();
   s3_frontend f;
   const s3::s3_handler* s3_handler = handler->get();

@@ -9,7 +9,9 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
+#include "kvgate/erasure/disk.h"
 #include "kvgate/gateway/config.h"
 #include "kvgate/gateway/dev_credentials.h"
 #include "kvgate/gateway/metrics.h"
@@ -47,8 +49,11 @@ struct s3_frontend {
 
 // `blocking_pool` is where storage calls run (async_run_blocking). `root` holds
 // the effective root credentials (configured or dev ones).
+// `disks`: ready-made disks for the store (test-only fault injection), or
+// empty for the data directories.
 [[nodiscard]] boost::system::result<s3_frontend, std::string> make_s3_frontend(
     const gateway::server_config& config, const gateway::credentials& root,
-    boost::asio::thread_pool& blocking_pool);
+    boost::asio::thread_pool& blocking_pool,
+    std::vector<std::shared_ptr<erasure::disk>> disks = {});
 
 }  // namespace kvgate::cli

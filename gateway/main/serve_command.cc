@@ -16,6 +16,7 @@
 #include "kvgate/gateway/dev_credentials.h"
 #include "kvgate/gateway/http_server.h"
 #include "s3_handler_factory.h"
+#include "test_disk_faults.h"
 
 namespace kvgate::cli {
 namespace {
@@ -26,6 +27,7 @@ struct serve_options {
   // Raw flag values keyed by option; only flags actually given form the layer.
   std::map<std::string, std::vector<std::string>, std::less<>> values;
   std::map<std::string, CLI::Option*, std::less<>> options;
+  bool enable_test_faults = false;  // TEST ONLY: honour [testing] (test_disk_faults.h)
 };
 
 [[noreturn]] void fail(std::string_view message) {
@@ -121,13 +123,33 @@ void run_serve(const serve_options& opts) {
     if (ec) fail(fmt::format("cannot create data directory {}: {}", dir.string(), ec.message()));
   }
 
+  std::shared_ptr<test_disk_faults> faults;
+  if (config->testing.present && !opts.enable_test_faults)
+    fail(
+        "the configuration has a [testing] table (test-only disk faults): refused without "
+        "--enable-test-faults");
+  if (opts.enable_test_faults) {
+    auto wrapped = test_disk_faults::open(*config);
+    if (!wrapped) fail(wrapped.error());
+    faults = std::move(*wrapped);
+    spdlog::warn(
+        "TEST ONLY: --enable-test-faults: every disk is wrapped in a fault injector, NEVER use "
+        "this in production; faults: {}",
+        faults->apply(config->testing));
+  }
+
   auto server = gw::http_server::create(*config);
   if (!server) fail(server.error());
-  auto frontend = make_s3_frontend(*config, root, (*server)->blocking_pool());
+  auto frontend =
+      make_s3_frontend(*config, root, (*server)->blocking_pool(),
+                       faults ? faults->disks() : std::vector<std::shared_ptr<erasure::disk>>{});
   if (!frontend) fail(frontend.error());
   frontend->register_metrics((*server)->metrics());
-  frontend->hooks.reload = [&load, &frontend, root, dev = config->dev_credentials] {
+  frontend->hooks.reload = [&load, &frontend, root, dev = config->dev_credentials, faults] {
     reload_settings(load, *frontend, dev ? std::optional(root) : std::nullopt);
+    if (!faults) return;
+    if (auto fresh = load(); fresh)
+      spdlog::warn("SIGHUP: TEST ONLY disk faults now: {}", faults->apply(fresh->testing));
   };
 
   (*server)->run(*frontend->handler, frontend->hooks, [&] {
@@ -153,6 +175,9 @@ void add_serve_command(CLI::App& app) {
       opt->expected(1)->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
     opts->options[key] = opt;
   }
+  serve->add_flag("--enable-test-faults", opts->enable_test_faults,
+                  "TEST ONLY: wrap the disks in a fault injector and apply the [testing] table "
+                  "of the configuration file (docs/configuration.md); never in production");
   serve->callback([opts] { run_serve(*opts); });
 }
 

@@ -15,6 +15,7 @@
 
 #include "cache_config_parse.h"
 #include "cluster_config_parse.h"
+#include "test_faults_config_parse.h"
 
 namespace kvgate::gateway {
 namespace {
@@ -259,6 +260,10 @@ config_result<config_layer> layer_from_toml(std::string_view text, std::string_v
       if (auto r = add_cluster_table(node, origin, layer); !r) return r.error();
       continue;
     }
+    if (key == kTestingTableKey) {
+      if (auto r = add_testing_table(node, origin, layer); !r) return r.error();
+      continue;
+    }
     const config_option* o = find_config_option(key);
     if (o == nullptr || key == "config") {
       return config_error{std::string(key),
@@ -470,6 +475,7 @@ config_result<server_config> resolve_config(const config_layer& flags, const con
   }
   if (auto r = resolve_cache_config(get, file, c.cache); !r) return r.error();
   if (auto r = resolve_cluster_config(file, c.cluster); !r) return r.error();
+  if (auto r = resolve_testing_config(file, c.data_dirs.size(), c.testing); !r) return r.error();
   return c;
 }
 

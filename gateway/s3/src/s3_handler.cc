@@ -238,11 +238,12 @@ boost::system::result<void, std::string> s3_handler::reload_users(
 
 boost::system::result<std::unique_ptr<s3_handler>, std::string> make_s3_handler(
     const gateway::server_config& config, const gateway::credentials& root,
-    boost::asio::thread_pool& blocking_pool) {
+    boost::asio::thread_pool& blocking_pool, std::vector<std::shared_ptr<erasure::disk>> disks) {
   auto users = user_directory::load(root, config.credentials_file);
   if (!users) return users.error();
   erasure::store_options options;
   options.disk_paths = config.data_dirs;
+  options.disks = std::move(disks);
   auto store = erasure::store::open(std::move(options));
   if (!store) return "cannot open the store: " + store.error().message();
   auto svc = std::make_shared<s3_service>();

@@ -28,6 +28,7 @@
 
 #include "kvgate/gateway/cache_config.h"
 #include "kvgate/gateway/cluster_config.h"
+#include "kvgate/gateway/test_faults_config.h"
 
 namespace kvgate::gateway {
 
@@ -87,6 +88,9 @@ struct server_config {
   // Scale-out: the cluster map served at /.kvgate/v1/cluster ([cluster] in
   // the TOML file only; cluster_config.h, docs/scaling.md).
   cluster_config cluster;
+  // TEST ONLY: disk fault rules ([testing] in the TOML file only), honoured
+  // by `kvgate serve --enable-test-faults` alone (test_faults_config.h).
+  test_faults_config testing;
 };
 
 enum class option_kind { string, string_list, unsigned_integer, milliseconds, bytes };

@@ -7,7 +7,9 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <vector>
 
+#include "kvgate/erasure/disk.h"
 #include "kvgate/gateway/config.h"
 #include "kvgate/gateway/dev_credentials.h"
 #include "kvgate/gateway/request_handler.h"
@@ -29,9 +31,11 @@ class s3_handler final : public gateway::request_handler {
   std::shared_ptr<const s3_service> service_;
 };
 
-// Opens the store on config.data_dirs, loads the users file and builds the handler.
+// Opens the store on config.data_dirs (or on `disks`, ready-made ones in set
+// order: test-only fault injection), loads the users file and builds the handler.
 [[nodiscard]] boost::system::result<std::unique_ptr<s3_handler>, std::string> make_s3_handler(
     const gateway::server_config& config, const gateway::credentials& root,
-    boost::asio::thread_pool& blocking_pool);
+    boost::asio::thread_pool& blocking_pool,
+    std::vector<std::shared_ptr<erasure::disk>> disks = {});
 
 }  // namespace kvgate::s3
