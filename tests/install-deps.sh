@@ -16,6 +16,9 @@ build_packages=(
 test_packages=(
   clang-14 libclang-rt-14-dev clang-format clang-tidy
   python3 openssl curl procps valgrind
+  # Clock jumps under a running server (test_clock_jumps.py): LD_PRELOAD
+  # libfaketime with a timestamp file the test rewrites.
+  libfaketime
   python3-boto3 python3-awscrt awscli s3cmd rclone
   shellcheck
   # Scale-out tests: kvgate nodes behind both proxies (docker/proxy/).
