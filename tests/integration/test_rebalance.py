@@ -18,7 +18,6 @@ import concurrent.futures
 import hashlib
 import io
 import json
-import math
 import os
 import random
 import subprocess
@@ -34,7 +33,7 @@ import boto3  # noqa: E402
 from boto3.s3.transfer import TransferConfig  # noqa: E402
 from botocore.config import Config  # noqa: E402
 
-from cluster_maps import (CLUSTER_ID, call, map_toml, reload_map, start_node)  # noqa: E402
+from cluster_maps import call, map_toml, reload_map, start_node  # noqa: E402
 from kvgate_harness import kvgate_binary  # noqa: E402
 from proxy_cluster import ROOT_ACCESS_KEY, ROOT_SECRET_KEY  # noqa: E402
 
