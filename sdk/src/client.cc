@@ -80,6 +80,11 @@ result<std::unique_ptr<client>> client::create(client_options options) {
   state->pool = std::make_unique<detail::connection_pool>(
       state->io.get_executor(), &state->tls, state->server.tls, state->options.connect_timeout,
       state->options.pool_size);
+  if (state->options.cluster_routing) {
+    if (state->options.node_bypass.count() <= 0 || state->options.map_refresh.count() <= 0)
+      return make_error(sdk_errc::invalid_argument, "node_bypass and map_refresh must be > 0");
+    state->router = std::make_unique<detail::cluster_router>(state->options.node_bypass);
+  }
   state->rdma_connector_ =
       state->options.rdma_connector ? state->options.rdma_connector : make_verbs_connector();
   if (state->options.rdma != rdma_mode::off) {
@@ -201,6 +206,7 @@ std::string describe_transport(const client::impl& state, path_state path,
   if (state.options.rdma == rdma_mode::off) return plain + " (rdma off)";
   if (!state.rdma_device_present) return plain + " (" + state.rdma_unused_reason + ")";
   if (state.rdma_memory->empty()) return plain + " (no memory registered for RDMA)";
+  if (state.routing_directly()) return plain + " (routed directly to cluster nodes: no RDMA)";
   switch (path) {
     case path_state::unknown:
       return plain + " (RDMA not tried yet)";
@@ -237,6 +243,12 @@ client_stats client::stats() const {
   s.checksum_mismatches = c.checksum_mismatches;
   s.multipart_uploads = c.multipart_uploads;
   s.ranged_gets = c.ranged_gets;
+  s.routed_direct = c.routed_direct;
+  s.rerouted = c.rerouted;
+  s.node_bypasses = c.node_bypasses;
+  s.map_fetches = c.map_fetches;
+  s.map_mismatches = c.map_mismatches;
+  s.routing = impl_->describe_routing();
   s.mode = impl_->options.rdma;
   {
     std::lock_guard lock(impl_->rdma_mutex);

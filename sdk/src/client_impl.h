@@ -18,6 +18,7 @@
 #include <thread>
 #include <vector>
 
+#include "cluster_router.h"
 #include "connection_pool.h"
 #include "http_exchange.h"
 #include "kvgate/protocol/sigv4_signer.h"
@@ -43,6 +44,12 @@ struct request_spec {
   std::string raw_path;       // set: this path-style path instead of bucket/key (/.rdma/v1/...)
   unsigned max_attempts = 0;  // 0: options.retry.max_attempts (RDMA requests: 1)
   bool send_content_length = false;  // Content-Length: 0 for an empty body (RDMA PUT)
+  // Direct routing (cluster_router.h). Unset: routed by bucket/key. Set: sent
+  // to this member (or the endpoint) and never rerouted elsewhere when the
+  // node cannot be reached (per-member requests: BatchExists groups, bucket
+  // creation).
+  std::optional<cluster_route> route;
+  bool to_endpoint = false;  // never routed (map fetches, RDMA requests)
 };
 
 struct response {
@@ -56,7 +63,8 @@ struct response {
 struct counters {
   std::atomic<std::uint64_t> requests{0}, operations{0}, errors{0}, retries{0}, bytes_sent{0},
       bytes_received{0}, connections_opened{0}, connections_reused{0}, checksums_verified{0},
-      checksum_mismatches{0}, multipart_uploads{0}, ranged_gets{0};
+      checksum_mismatches{0}, multipart_uploads{0}, ranged_gets{0}, routed_direct{0}, rerouted{0},
+      node_bypasses{0}, map_fetches{0}, map_mismatches{0};
 };
 
 std::string header_value(const http::fields& h, std::string_view name);
@@ -97,11 +105,34 @@ struct client::impl {
   // One BatchExists request (<= 1000 keys); nullopt when the server does not
   // speak it (then it is not asked again).
   asio::awaitable<std::optional<result<std::vector<bool>>>> async_batch_exists_request(
-      const std::string& bucket, const std::vector<std::string>& keys);
+      const std::string& bucket, const std::vector<std::string>& keys,
+      const std::optional<detail::cluster_route>& route = {});
   asio::awaitable<result<std::vector<bool>>> async_exists_by_heads(
       const std::string& bucket, const std::vector<std::string>& keys);
+  // BatchExists grouped by owning node, the groups in parallel
+  // (cluster_routing.cc); keys whose node is bypassed are asked by HEAD.
+  asio::awaitable<result<std::vector<bool>>> async_exists_batch_routed(
+      std::shared_ptr<const detail::route_table> table, std::string bucket,
+      std::vector<std::string> keys);
+  // BatchExists in slices of 1000, then HEADs for what it could not answer.
+  asio::awaitable<result<std::vector<bool>>> async_exists_batch_direct(
+      const std::string& bucket, const std::vector<std::string>& keys,
+      const std::optional<detail::cluster_route>& route);
   asio::awaitable<result<void>> async_remove(std::string bucket, std::string key);
   asio::awaitable<result<void>> async_create_bucket(std::string bucket);
+  asio::awaitable<result<void>> async_create_bucket_on(std::string bucket,
+                                                       std::optional<detail::cluster_route> route);
+  // Direct routing (cluster_routing.cc): where a request goes, the map
+  // fetch, and whether requests are being routed to nodes now.
+  asio::awaitable<detail::cluster_route> async_route(const detail::request_spec& spec);
+  asio::awaitable<void> async_fetch_cluster_map();
+  // Fetches the map when there is none yet (at most once per node_bypass) or
+  // starts a background refetch when it is older than map_refresh.
+  asio::awaitable<void> async_refresh_map_if_due();
+  result<request_location> locate_request(const detail::request_spec& spec,
+                                          const detail::cluster_route& route) const;
+  bool routing_directly() const;
+  std::string describe_routing() const;
   asio::awaitable<result<detail::list_v2_result>> async_list_page(std::string bucket,
                                                                   std::string prefix,
                                                                   std::string delimiter,
@@ -174,6 +205,13 @@ struct client::impl {
       std::make_shared<detail::rdma_memory_registry>();
   // Runs the blocking RDMA calls (rdma_connect, ibv_reg_mr) off the io threads.
   asio::thread_pool rdma_blocking{1};
+
+  // Direct routing: null unless options.cluster_routing.
+  std::unique_ptr<detail::cluster_router> router;
+  std::atomic<bool> map_fetch_running{false};
+  std::atomic<std::chrono::steady_clock::rep> next_map_attempt{0};
+  mutable std::mutex routing_mutex;  // guards routing_note
+  std::string routing_note;          // why requests are not routed to nodes ("" when they are)
 
   std::mutex rng_mutex;
   std::mt19937_64 rng;

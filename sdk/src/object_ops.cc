@@ -141,21 +141,34 @@ asio::awaitable<result<object_info>> client::impl::async_head(std::string bucket
 
 asio::awaitable<result<std::vector<bool>>> client::impl::async_exists_batch(
     std::string bucket, std::vector<std::string> keys) {
-  // kvgate's BatchExists, up to 1000 keys a request; other S3 servers answer
-  // it as an unknown request, and then (and from then on) parallel HEADs.
-  constexpr std::size_t kBatch = 1000;
   // Keys S3 cannot hold are the caller's mistake: refused here, so a 400 from
   // the server below can only mean it does not know BatchExists.
   for (const auto& k : keys)
     if (k.empty() || k.size() > 1024)
       co_return make_error(sdk_errc::invalid_argument, "keys must be 1 to 1024 bytes");
+  if (router) {
+    co_await async_refresh_map_if_due();
+    if (auto table = router->table())
+      co_return co_await async_exists_batch_routed(std::move(table), std::move(bucket),
+                                                   std::move(keys));
+  }
+  const std::optional<cluster_route> to_endpoint;  // named: see async_create_bucket
+  co_return co_await async_exists_batch_direct(bucket, keys, to_endpoint);
+}
+
+asio::awaitable<result<std::vector<bool>>> client::impl::async_exists_batch_direct(
+    const std::string& bucket, const std::vector<std::string>& keys,
+    const std::optional<cluster_route>& route) {
+  // kvgate's BatchExists, up to 1000 keys a request; other S3 servers answer
+  // it as an unknown request, and then (and from then on) parallel HEADs.
+  constexpr std::size_t kBatch = 1000;
   std::vector<bool> found;
   found.reserve(keys.size());
   for (std::size_t at = 0; at < keys.size() && batch_exists_supported.load(); at += kBatch) {
     const std::vector<std::string> slice(
         keys.begin() + static_cast<std::ptrdiff_t>(at),
         keys.begin() + static_cast<std::ptrdiff_t>(std::min(keys.size(), at + kBatch)));
-    auto answer = co_await async_batch_exists_request(bucket, slice);
+    auto answer = co_await async_batch_exists_request(bucket, slice, route);
     if (!answer) break;
     if (!*answer) co_return answer->error();
     found.insert(found.end(), (*answer)->begin(), (*answer)->end());
@@ -170,9 +183,11 @@ asio::awaitable<result<std::vector<bool>>> client::impl::async_exists_batch(
 }
 
 asio::awaitable<std::optional<result<std::vector<bool>>>> client::impl::async_batch_exists_request(
-    const std::string& bucket, const std::vector<std::string>& keys) {
+    const std::string& bucket, const std::vector<std::string>& keys,
+    const std::optional<cluster_route>& route) {
   const std::string body = detail::render_exists_request(keys);
   request_spec spec;
+  spec.route = route;
   spec.method = http::verb::post;
   spec.bucket = bucket;
   spec.query = {{"kvgate-exists", "", false}};
@@ -237,10 +252,12 @@ asio::awaitable<result<void>> client::impl::async_remove(std::string bucket, std
   co_return result<void>{};
 }
 
-asio::awaitable<result<void>> client::impl::async_create_bucket(std::string bucket) {
+asio::awaitable<result<void>> client::impl::async_create_bucket_on(
+    std::string bucket, std::optional<cluster_route> route) {
   request_spec spec;
   spec.method = http::verb::put;
   spec.bucket = std::move(bucket);
+  spec.route = std::move(route);
   body_sink sink;
   auto r = co_await async_request(std::move(spec), sink);
   if (!r) co_return r.error();

@@ -202,6 +202,13 @@ asio::awaitable<result<std::optional<client::impl::rdma_ticket>>> client::impl::
     rdma_operation op, std::uint64_t bytes, const std::byte* data, std::uint64_t window,
     unsigned attempt) {
   using out = result<std::optional<rdma_ticket>>;
+  if (routing_directly()) {
+    // The session lives on the endpoint's node; a routed request goes to
+    // the key's owner, which does not know it.
+    if (options.rdma == rdma_mode::on)
+      co_return out(rdma_refusal("requests are routed directly to cluster nodes (no RDMA there)"));
+    co_return out(std::nullopt);
+  }
   const auto region = rdma_memory->find(data, window);
   route_decision decision;
   {
@@ -252,6 +259,7 @@ asio::awaitable<std::optional<result<get_result>>> client::impl::async_rdma_get(
     }
 
     request_spec spec;
+    spec.to_endpoint = true;  // the session's node (never routed by the cluster map)
     spec.method = http::verb::get;
     spec.bucket = bucket;
     spec.key = key;
@@ -353,6 +361,7 @@ asio::awaitable<std::optional<result<put_result>>> client::impl::async_rdma_put(
     if (crc.empty()) crc = crc32c_base64(data);
 
     request_spec spec;
+    spec.to_endpoint = true;  // the session's node (never routed by the cluster map)
     spec.method = http::verb::put;
     spec.bucket = bucket;
     spec.key = key;

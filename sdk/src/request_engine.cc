@@ -105,26 +105,37 @@ std::chrono::milliseconds client::impl::next_backoff(unsigned retry) {
 }
 
 asio::awaitable<result<response>> client::impl::async_request(request_spec spec, body_sink& sink) {
-  auto where = spec.raw_path.empty()
-                   ? locate(server, options.addressing, spec.bucket, spec.key, connect_to)
-                   : locate(server, addressing_style::path, {}, {}, connect_to);
+  cluster_route route = co_await async_route(spec);
+  auto where = locate_request(spec, route);
   if (!where) co_return where.error();
-  if (!spec.raw_path.empty()) where->path = spec.raw_path;
+  // Requests routed by a cluster map carry its version (signed); a node
+  // with another map refuses them with 421 ClusterMapMismatch.
+  auto add_map_headers = [&spec](const cluster_route& r) {
+    std::vector<protocol::owned_header> headers = spec.headers;
+    if (r.table && spec.raw_path.empty()) {
+      headers.push_back({"x-kvgate-map-version", r.table->version});
+      headers.push_back({"x-kvgate-cluster-id", r.table->map.cluster_id});
+    }
+    return headers;
+  };
+  auto headers = add_map_headers(route);
   retry_options retry = options.retry;
   if (spec.max_attempts != 0) retry.max_attempts = spec.max_attempts;
   const bool head = spec.method == http::verb::head;
 
   bool stale_retry_used = false;
+  bool map_retry_used = false;
   for (unsigned attempt = 1;; ++attempt) {
     sink.received = 0;
     sink.text.clear();
     const auto now = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
-    auto signed_req = build_signed_request(signing, *where, spec.method, spec.query, spec.headers,
+    auto signed_req = build_signed_request(signing, *where, spec.method, spec.query, headers,
                                            protocol::kUnsignedPayload, now);
     if (!signed_req) co_return signed_req.error();
     outgoing_request& out = *signed_req;
     out.body = spec.body;
     out.send_content_length = spec.send_content_length;
+    if (route.member) ++counters.routed_direct;
 
     std::optional<error> failure;
     exchange_result ex;
@@ -148,6 +159,23 @@ asio::awaitable<result<response>> client::impl::async_request(request_spec spec,
       }
     }
 
+    if (!failure && ex.response.status == 421 && route.table && !map_retry_used) {
+      // Another map than ours (the node refused before doing anything):
+      // fetch it and route this request again, once. A per-member request
+      // returns the 421 to its caller.
+      ++counters.map_mismatches;
+      map_retry_used = true;
+      co_await async_fetch_cluster_map();
+      if (!spec.route) {
+        route = co_await async_route(spec);
+        where = locate_request(spec, route);
+        if (!where) co_return where.error();
+        headers = add_map_headers(route);
+        --attempt;
+        continue;
+      }
+    }
+
     if (failure) {
       // A kept-alive connection the server closed meanwhile: the request
       // never reached it. Drop the other idle ones too and retry at once.
@@ -157,6 +185,29 @@ asio::awaitable<result<response>> client::impl::async_request(request_spec spec,
         pool->close_idle();
         --attempt;
         continue;
+      }
+      if (route.member && !ex.got_response &&
+          (failure->code == sdk_errc::connection_failed || failure->code == sdk_errc::timeout) &&
+          (!acquired || spec.idempotent)) {
+        // The owning node cannot be reached: bypass it for a while and send
+        // this request to the endpoint (the proxy routes it to the next node
+        // on the ring). Per-member requests are not rerouted: their caller
+        // decides.
+        const auto& member = route.table->map.members[*route.member];
+        if (router->bypass(*route.table, *route.member, std::chrono::steady_clock::now())) {
+          ++counters.node_bypasses;
+          spdlog::warn("kvgate sdk: node {} ({}) unreachable ({}); its keys go to {} for {} ms",
+                       member.id, member.s3_endpoint, failure->message, options.endpoint,
+                       options.node_bypass.count());
+        }
+        if (!spec.route) {
+          ++counters.rerouted;
+          route.member.reset();
+          where = locate_request(spec, route);
+          if (!where) co_return where.error();
+          --attempt;
+          continue;
+        }
       }
       const attempt_outcome outcome{failure->code, 0};
       if (should_retry(retry, attempt, outcome, spec.idempotent)) {

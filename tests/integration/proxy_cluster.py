@@ -86,9 +86,10 @@ class ClusterNode:
 
 
 class Proxy:
-    """nginx or HAProxy in front of `nodes` (ClusterNode list, ring order)."""
+    """nginx or HAProxy in front of `nodes` (ClusterNode list, ring order;
+    `weights` as in the nodes' cluster map, 1 each by default)."""
 
-    def __init__(self, kind, nodes, upstream_header=True):
+    def __init__(self, kind, nodes, upstream_header=True, weights=None):
         assert kind in ("nginx", "haproxy")
         self.kind = kind
         self.port = free_port()
@@ -100,8 +101,9 @@ class Proxy:
                "--nginx-workers", "1"]
         if upstream_header:
             cmd.append("--upstream-header")
-        for node in nodes:
-            cmd += ["--node", f"{node.node_id}={node.address}"]
+        for i, node in enumerate(nodes):
+            weight = f",weight={weights[i]}" if weights else ""
+            cmd += ["--node", f"{node.node_id}={node.address}{weight}"]
         subprocess.run(cmd, check=True, timeout=30)
         self.log = open(os.path.join(self.dir, "stderr.log"), "wb")
         if kind == "nginx":

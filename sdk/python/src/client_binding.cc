@@ -102,6 +102,12 @@ py::dict stats_dict(const sdk::client_stats& s) {
   d["checksum_mismatches"] = s.checksum_mismatches;
   d["multipart_uploads"] = s.multipart_uploads;
   d["ranged_gets"] = s.ranged_gets;
+  d["routing"] = s.routing;
+  d["routed_direct"] = s.routed_direct;
+  d["rerouted"] = s.rerouted;
+  d["node_bypasses"] = s.node_bypasses;
+  d["map_fetches"] = s.map_fetches;
+  d["map_mismatches"] = s.map_mismatches;
   d["rdma_mode"] = std::string(sdk::to_string(s.mode));
   d["rdma_state"] = std::string(sdk::to_string(s.rdma_state));
   d["transport"] = s.transport;
@@ -217,7 +223,9 @@ secret_key, session_token, region, profile, credentials_file, ca_file,
 verify_tls, addressing ('path'|'virtual'), connect_to, connect_timeout,
 request_timeout, max_attempts, retry_base_delay, retry_max_delay (seconds),
 io_threads, pool_size, parallelism, part_size, multipart_threshold,
-parallel_get_threshold, rdma ('auto'|'on'|'off'), min_rdma_bytes.
+parallel_get_threshold, rdma ('auto'|'on'|'off'), min_rdma_bytes,
+cluster_routing (route each key to its node from the cluster map),
+node_bypass, map_refresh (seconds).
 Buffers are bytes-like objects (numpy arrays, bytearray, memoryview...) or
 CPU torch tensors, used in place. Errors raise kvgate.Error.)doc")
       .def(py::init([](const py::object& endpoint, const py::kwargs& kwargs) {

@@ -95,6 +95,12 @@ const std::map<std::string, setter>& setters() {
          if (!mode) throw py::value_error("kvgate: rdma must be 'auto', 'on' or 'off'");
          o.rdma = *mode;
        }},
+      {"cluster_routing",
+       [](auto& o, auto&, py::handle v, auto&) { o.cluster_routing = v.cast<bool>(); }},
+      {"node_bypass",
+       [](auto& o, auto&, py::handle v, auto& n) { o.node_bypass = seconds_option(v, n); }},
+      {"map_refresh",
+       [](auto& o, auto&, py::handle v, auto& n) { o.map_refresh = seconds_option(v, n); }},
       {"min_rdma_bytes",
        [](auto& o, auto&, py::handle v, auto& n) { o.min_rdma_bytes = bytes_option(v, n); }},
   };

@@ -65,6 +65,23 @@ struct client_options {
   // Client side of RDMA sessions; null: the verbs one (make_verbs_connector()).
   // Tests inject fakes here.
   std::shared_ptr<sdk::rdma_connector> rdma_connector;
+
+  // Scale-out (docs/scaling.md "SDK direct routing"): read the cluster map
+  // (GET /.kvgate/v1/cluster) from `endpoint` — a node, or the proxy in front
+  // of the cluster — and send every object request straight to the node
+  // that owns its key on the ring, the node the shipped nginx and HAProxy
+  // configurations pick. Bucket requests (create, list) and the keys of a
+  // node that cannot be reached go to `endpoint`; an unreachable node is
+  // bypassed for node_bypass. Routed requests carry the map version: a node
+  // with another map answers 421 ClusterMapMismatch, and the client fetches
+  // the map again and retries once. The map is also refetched every
+  // map_refresh. Requests to nodes use path style and TCP/TLS (RDMA sessions
+  // belong to the endpoint's node: not used while routing directly).
+  // create_bucket() creates the bucket on every active member. Without a
+  // map (the endpoint is no cluster member), everything goes to `endpoint`.
+  bool cluster_routing = false;
+  std::chrono::milliseconds node_bypass{10000};
+  std::chrono::milliseconds map_refresh{30000};
 };
 
 struct put_options {

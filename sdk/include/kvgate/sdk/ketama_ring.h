@@ -32,6 +32,7 @@ class ketama_ring {
  public:
   static constexpr std::uint32_t kPointsPerWeight = 160;
 
+  ketama_ring() = default;  // no members: owner() is always empty
   explicit ketama_ring(std::vector<ring_member> members);
 
   // Index into members() of the owner of `object_name`; empty when no member

@@ -29,6 +29,14 @@ struct client_stats {
   path_state rdma_state = path_state::unknown;
   std::string transport;  // "tcp" / "tls", and why RDMA is not used, e.g. "tcp (no-device)"
   rdma_path_counters rdma;
+
+  // Direct routing (client_options::cluster_routing).
+  std::string routing;  // "endpoint", or "direct (cluster C map V, N members, B bypassed)"
+  std::uint64_t routed_direct = 0;   // requests sent to the key's owning node
+  std::uint64_t rerouted = 0;        // sent to the endpoint instead: the owner was unreachable
+  std::uint64_t node_bypasses = 0;   // times a node was found unreachable and bypassed
+  std::uint64_t map_fetches = 0;     // GET /.kvgate/v1/cluster requests
+  std::uint64_t map_mismatches = 0;  // 421 ClusterMapMismatch answers (each refetched the map)
 };
 
 }  // namespace kvgate::sdk
