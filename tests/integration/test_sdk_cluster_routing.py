@@ -13,11 +13,14 @@ What is asserted, through real processes on loopback:
     node once (one BatchExists per node) and answers in key order;
   - after the map changes on every node (SIGHUP), the client's stale map
     gets 421 ClusterMapMismatch, it refetches and the request succeeds;
+  - LMCache's native connector (cluster_routing in its adapter_params) sets,
+    checks and reads chunks spread over all three nodes;
   - a killed node: its keys go to the proxy and are misses (404), never
     errors; other keys are served directly; the node is bypassed once.
 """
 import os
 import random
+import select
 import signal
 import sys
 import time
@@ -219,7 +222,47 @@ class SdkClusterRoutingTest(unittest.TestCase):
         self.assertIn("map 2,", after["routing"])
         self.assertEqual(after["errors"], before["errors"])
 
-    def test_5_a_killed_node_only_turns_its_own_keys_into_misses(self):
+    def test_5_the_lmcache_native_connector_spreads_over_the_nodes(self):
+        # LMCache's native_plugin connector with the client option passed
+        # through adapter_params: its batches reach every node directly.
+        from kvgate.lmcache import KvgateNativeConnector
+        conn = KvgateNativeConnector(endpoint=self.proxy.url, bucket=BUCKET, num_workers=4,
+                                     access_key=ROOT_ACCESS_KEY, secret_key=ROOT_SECRET_KEY,
+                                     cluster_routing=True, key_prefix="lmc/")
+        poller = select.poll()
+        poller.register(conn.event_fd(), select.POLLIN)
+
+        def run(fid):
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline:
+                poller.poll(100)
+                for done in conn.drain_completions():
+                    if done[0] == fid:
+                        return done
+            raise AssertionError(f"batch {fid} did not complete")
+
+        try:
+            keys = [f"chunk-{i:02d}" for i in range(24)]
+            chunks = [bytearray(payload(100 + i, 256 * 1024)) for i in range(24)]
+            _, ok, err, _ = run(conn.submit_batch_set(keys, [memoryview(c) for c in chunks]))
+            self.assertTrue(ok, err)
+            for key, chunk in zip(keys, chunks):
+                self.written[f"lmc/{key}"] = bytes(chunk)
+            placed = {self.holders(f"lmc/{k}")[0].node_id for k in keys}
+            self.assertEqual(placed, {"n1", "n2", "n3"})
+            _, ok, err, found = run(conn.submit_batch_exists(keys + ["chunk-absent"]))
+            self.assertTrue(ok, err)
+            self.assertEqual(found, [True] * 24 + [False])
+            outs = [bytearray(256 * 1024) for _ in keys]
+            _, ok, err, _ = run(conn.submit_batch_get(keys, [memoryview(o) for o in outs]))
+            self.assertTrue(ok, err)
+            self.assertEqual([bytes(o) for o in outs], [bytes(c) for c in chunks])
+            print(f"LMCache native connector (cluster_routing): 24 chunks set, checked and read "
+                  f"back, spread over {len(placed)} nodes")
+        finally:
+            conn.close()
+
+    def test_6_a_killed_node_only_turns_its_own_keys_into_misses(self):
         victim = self.nodes[1]
         victim_keys = [k for k in self.written if self.holders(k)[0] is victim]
         other_keys = [k for k in self.written if k not in victim_keys]
