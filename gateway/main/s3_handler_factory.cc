@@ -53,8 +53,9 @@ boost::system::result<s3_frontend, std::string> make_s3_frontend(
     auto change = gateway::check_map_change(*running, next);
     if (!change) return change.error();
     if (!*change)
-      return s3_frontend::map_reload{false,
-                                     fmt::format("map version {} unchanged", running->map_version)};
+      return s3_frontend::map_reload{
+          false, running->enabled() ? fmt::format("map version {} unchanged", running->map_version)
+                                    : std::string("not in a cluster")};
     live.replace(next);
     return s3_frontend::map_reload{
         true, fmt::format("map version {} -> {} of cluster \"{}\" ({} -> {} members)",
