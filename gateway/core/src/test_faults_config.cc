@@ -28,14 +28,20 @@ config_error invalid_value(const config_value& v, std::string_view key, std::str
                       fmt::format("invalid value for {} ({}): {}", key, v.origin, why)};
 }
 
-config_result<void> add_field(const toml::node& value, std::string key, std::string_view origin,
-                              config_layer& layer) {
+// Each field's TOML type: disk and delay_ms integers, probability a number,
+// the others strings.
+config_result<void> add_field(const toml::node& value, std::string_view field, std::string key,
+                              std::string_view origin, config_layer& layer) {
   config_value v{{}, fmt::format("{}: {}", origin, key)};
-  if (auto s = value.value<std::string>(); s && value.is_string()) {
+  const bool integer_field = field == "disk" || field == "delay_ms";
+  const bool number_field = field == "probability";
+  if (auto s = value.value<std::string>();
+      s && value.is_string() && !integer_field && !number_field) {
     v.values.push_back(*s);
-  } else if (auto i = value.value<std::int64_t>(); i && value.is_integer()) {
+  } else if (auto i = value.value<std::int64_t>();
+             i && value.is_integer() && (integer_field || number_field)) {
     v.values.push_back(std::to_string(*i));
-  } else if (auto f = value.value<double>(); f && value.is_floating_point()) {
+  } else if (auto f = value.value<double>(); f && value.is_floating_point() && number_field) {
     v.values.push_back(fmt::format("{}", *f));
   } else {
     return invalid_value(v, key, "wrong type");
@@ -141,7 +147,8 @@ config_result<void> add_testing_table(const toml::node& testing, std::string_vie
                               fmt::format("unknown configuration key testing.disk_faults[{}].{} in "
                                           "{}",
                                           i, name, origin)};
-        if (auto r = add_field(rule_value, fmt::format("{}.{}", prefix, name), origin, layer); !r)
+        if (auto r = add_field(rule_value, name, fmt::format("{}.{}", prefix, name), origin, layer);
+            !r)
           return r.error();
       }
       layer.try_emplace(prefix + ".present",
