@@ -1,6 +1,6 @@
 # shellcheck shell=bash
-# Shared by perf/kv_bench.sh, perf/head_bench.sh, perf/cache_bench.sh and
-# perf/sdk_bench.sh
+# Shared by perf/kv_bench.sh, perf/head_bench.sh, perf/cache_bench.sh,
+# perf/sdk_bench.sh and perf/soak.sh
 # (sourced, not run). The caller sets ROOT (the repository) and BUILD (the
 # Release build directory) and keeps the kvgate it starts in KVGATE_PID.
 

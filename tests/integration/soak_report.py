@@ -106,6 +106,7 @@ def summary(run, warmup):
         "rate": round(totals["requests"] / run["seconds"], 1) if run["seconds"] else 0,
         "mib_moved": round(totals["bytes"] / (1 << 20)),
         "slow_down": totals["slow_down"],
+        "shed": totals["shed"],
         "errors": totals["errors"],
         "wrong_bytes": totals["wrong_bytes"],
         "verified_gets": totals["verified_gets"],
