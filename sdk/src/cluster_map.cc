@@ -46,12 +46,21 @@ result<cluster_member> parse_member(const json& m) {
   return member;
 }
 
+// True when `object` has the string member `name` equal to `want`. (json's
+// value() throws on a member of another type: never used on server input.)
+bool string_is(const json& object, const char* name, std::string_view want) {
+  auto it = object.find(name);
+  return it != object.end() && it->is_string() && it->get<std::string>() == want;
+}
+
 result<void> check_ring(const json& doc) {
   auto ring = doc.find("ring");
   if (ring == doc.end() || !ring->is_object()) return map_error("\"ring\" is missing");
-  const bool ours = ring->value("algorithm", "") == "ketama-crc32" &&
-                    ring->value("points_per_weight", 0) == ketama_ring::kPointsPerWeight &&
-                    ring->value("hash_input", "") == "/<bucket>/<key>";
+  auto points = ring->find("points_per_weight");
+  const bool ours = string_is(*ring, "algorithm", "ketama-crc32") &&
+                    string_is(*ring, "hash_input", "/<bucket>/<key>") && points != ring->end() &&
+                    points->is_number_unsigned() &&
+                    points->get<std::uint64_t>() == ketama_ring::kPointsPerWeight;
   if (!ours)
     return map_error("the ring is not ketama-crc32, 160 points per weight, /<bucket>/<key>");
   return {};

@@ -68,6 +68,14 @@ TEST_CASE("malformed maps are errors that say what is wrong", "[sdk][cluster]") 
       {R"({"cluster_id": "c", "map_version": 1, "members": []})", "ring"},
       {R"({"cluster_id": "c", "map_version": 1, "ring": {"algorithm": "maglev"}, "members": []})",
        "ketama"},
+      // Members of another type than expected (found by the cluster_map fuzz
+      // target: json's value() threw out of the parser).
+      {R"({"cluster_id": "c", "map_version": 1, "ring": {"algorithm": 160}, "members": []})",
+       "ketama"},
+      {R"({"cluster_id": "c", "map_version": 1, "ring": {"algorithm": "ketama-crc32",
+          "points_per_weight": "160", "hash_input": "/<bucket>/<key>"}, "members": []})",
+       "ketama"},
+      {R"({"cluster_id": 5, "members": []})", "cluster_id"},
   };
   for (const auto& [text, needle] : cases) {
     INFO(text);
