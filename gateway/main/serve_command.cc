@@ -15,6 +15,7 @@
 #include "kvgate/gateway/config.h"
 #include "kvgate/gateway/dev_credentials.h"
 #include "kvgate/gateway/http_server.h"
+#include "malloc_tuning.h"
 #include "s3_handler_factory.h"
 #include "test_disk_faults.h"
 
@@ -107,6 +108,7 @@ void run_serve(const serve_options& opts) {
       std::make_shared<spdlog::logger>("kvgate", std::make_shared<spdlog::sinks::stderr_sink_mt>());
   logger->set_level(level);
   spdlog::set_default_logger(logger);
+  spdlog::info("{}", bound_freed_memory_retention());
 
   gw::credentials root{config->access_key, config->secret_key};
   if (config->dev_credentials) {
