@@ -77,15 +77,28 @@ class SlowUpload:
     """A PUT on its own socket whose body is sent in pieces on demand
     (SigV4, UNSIGNED-PAYLOAD, Content-Length)."""
 
-    def __init__(self, port, key, body, access, secret, bucket=BUCKET):
+    def __init__(self, port, key, body, access, secret, bucket=BUCKET, admitted=False):
+        """admitted: send Expect: 100-continue and wait for the 100, so the
+        server has admitted the upload (auth, quota) before this returns."""
         self.body = body
         self.sent = 0
         self.sock = socket.create_connection(("127.0.0.1", port), timeout=60)
         path = f"/{bucket}/{key}"
         headers = {"host": f"127.0.0.1:{port}", "content-length": str(len(body))}
+        if admitted:
+            headers["expect"] = "100-continue"
         headers, *_ = sign_headers("PUT", path, [], headers, access, secret, "UNSIGNED-PAYLOAD")
         head = f"PUT {path} HTTP/1.1\r\n" + "".join(f"{k}: {v}\r\n" for k, v in headers.items())
         self.sock.sendall((head + "\r\n").encode())
+        if admitted:
+            interim = b""
+            while b"\r\n\r\n" not in interim:
+                chunk = self.sock.recv(1)  # byte by byte: nothing past the 100 is consumed
+                if not chunk:
+                    raise AssertionError("connection closed before 100 Continue")
+                interim += chunk
+            if not interim.startswith(b"HTTP/1.1 100"):
+                raise AssertionError(f"expected 100 Continue, got {interim!r}")
 
     def send(self, n):
         piece = self.body[self.sent:self.sent + n]
@@ -259,9 +272,12 @@ class SighupCacheReload(unittest.TestCase):
             time.sleep(0.05)  # distinct recency
         root.head_object(Bucket="lrubkt", Key="o0")  # o0 is now the most recently used
 
-        # An 8 MiB upload admitted under the 64 MiB quota is mid-body.
+        # An 8 MiB upload admitted under the 64 MiB quota is mid-body. (Its
+        # 100 Continue shows the admission happened: without it, a loaded
+        # server could read the head only after the reload below.)
         body = os.urandom(8 * mib)
-        upload = SlowUpload(port, "in-flight", body, ROOT_ACCESS, ROOT_SECRET, bucket="kvseg")
+        upload = SlowUpload(port, "in-flight", body, ROOT_ACCESS, ROOT_SECRET, bucket="kvseg",
+                            admitted=True)
         upload.send(len(body) // 3)
 
         # Lower kv's quota below what it holds with the upload (16 MiB), and
