@@ -7,9 +7,14 @@
 #include <set>
 
 #include "cluster_config_parse.h"
+#include "config_layer_values.h"
 
 namespace kvgate::gateway {
 namespace {
+
+using layer_values::bounded_integer;
+using layer_values::find;
+using layer_values::invalid_value;
 
 constexpr std::string_view kTableFields[] = {"id", "map_version", "self", "members"};
 constexpr std::string_view kMemberFields[] = {"id", "s3_endpoint", "rdma_listener", "weight",
@@ -18,11 +23,6 @@ constexpr std::string_view kMembersPrefix = "cluster.members.";
 
 bool contains(std::span<const std::string_view> names, std::string_view name) {
   return std::find(names.begin(), names.end(), name) != names.end();
-}
-
-config_error invalid_value(const config_value& v, std::string_view key, std::string_view why) {
-  return config_error{std::string(key),
-                      fmt::format("invalid value for {} ({}): {}", key, v.origin, why)};
 }
 
 // A name used in headers, JSON and proxy configurations: [A-Za-z0-9._-], 1-64.
@@ -91,11 +91,6 @@ config_result<void> add_members(const toml::node& node, std::string_view origin,
   return {};
 }
 
-const config_value* find(const config_layer& file, std::string_view key) {
-  auto it = file.find(key);
-  return it == file.end() ? nullptr : &it->second;
-}
-
 config_result<std::string> text(const config_layer& file, std::string_view key, bool required,
                                 std::string_view where) {
   const config_value* v = find(file, key);
@@ -104,18 +99,6 @@ config_result<std::string> text(const config_layer& file, std::string_view key, 
     return config_error{std::string(key), fmt::format("{} needs {}", where, key)};
   }
   return v->values.front();
-}
-
-config_result<std::uint64_t> number(const config_layer& file, std::string_view key,
-                                    std::uint64_t fallback, std::uint64_t low, std::uint64_t high) {
-  const config_value* v = find(file, key);
-  if (v == nullptr) return fallback;
-  const std::string& s = v->values.front();
-  std::uint64_t n = 0;
-  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), n);
-  if (ec != std::errc() || end != s.data() + s.size() || n < low || n > high)
-    return invalid_value(*v, key, fmt::format("expected an integer from {} to {}", low, high));
-  return n;
 }
 
 config_result<cluster_member> member_at(const config_layer& file, const std::string& prefix,
@@ -141,7 +124,7 @@ config_result<cluster_member> member_at(const config_layer& file, const std::str
     return invalid_value(*find(file, field("rdma_listener")), field("rdma_listener"),
                          "expected host:port");
   m.rdma_listener = std::move(*rdma);
-  auto weight = number(file, field("weight"), 1, 1, 100);
+  auto weight = bounded_integer(file, field("weight"), 1, 1, 100);
   if (!weight) return weight.error();
   m.weight = static_cast<std::uint32_t>(*weight);
   auto state = text(file, field("state"), false, where);
@@ -202,7 +185,7 @@ config_result<void> resolve_cluster_config(const config_layer& file, cluster_con
   if (!valid_name(*id))
     return invalid_value(*find(file, "cluster.id"), "cluster.id",
                          "use 1-64 letters, digits, '.', '_' or '-'");
-  auto version = number(file, "cluster.map_version", 0, 1, UINT64_MAX);
+  auto version = bounded_integer(file, "cluster.map_version", 0, 1, UINT64_MAX);
   if (!version) return version.error();
   if (find(file, "cluster.map_version") == nullptr)
     return config_error{"cluster.map_version", "[cluster] needs cluster.map_version (1 or more)"};

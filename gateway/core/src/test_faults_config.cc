@@ -7,10 +7,15 @@
 #include <charconv>
 #include <span>
 
+#include "config_layer_values.h"
 #include "test_faults_config_parse.h"
 
 namespace kvgate::gateway {
 namespace {
+
+using layer_values::bounded_integer;
+using layer_values::find;
+using layer_values::invalid_value;
 
 constexpr std::string_view kRulesPrefix = "testing.disk_faults.";
 constexpr std::string_view kRuleFields[] = {"disk",     "op",          "kind",
@@ -21,11 +26,6 @@ constexpr std::uint64_t kMaxDelayMs = 600'000;
 
 bool contains(std::span<const std::string_view> names, std::string_view name) {
   return std::find(names.begin(), names.end(), name) != names.end();
-}
-
-config_error invalid_value(const config_value& v, std::string_view key, std::string_view why) {
-  return config_error{std::string(key),
-                      fmt::format("invalid value for {} ({}): {}", key, v.origin, why)};
 }
 
 // Each field's TOML type: disk and delay_ms integers, probability a number,
@@ -50,24 +50,6 @@ config_result<void> add_field(const toml::node& value, std::string_view field, s
   return {};
 }
 
-const config_value* find(const config_layer& file, std::string_view key) {
-  auto it = file.find(key);
-  return it == file.end() ? nullptr : &it->second;
-}
-
-config_result<std::uint64_t> integer(const config_layer& file, const std::string& key,
-                                     std::uint64_t fallback, std::uint64_t low,
-                                     std::uint64_t high) {
-  const config_value* v = find(file, key);
-  if (v == nullptr) return fallback;
-  const std::string& s = v->values.front();
-  std::uint64_t n = 0;
-  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), n);
-  if (ec != std::errc() || end != s.data() + s.size() || n < low || n > high)
-    return invalid_value(*v, key, fmt::format("expected an integer from {} to {}", low, high));
-  return n;
-}
-
 config_result<std::string> one_of(const config_layer& file, const std::string& key,
                                   std::string_view fallback,
                                   std::span<const std::string_view> allowed) {
@@ -86,7 +68,7 @@ config_result<disk_fault_spec> rule_at(const config_layer& file, const std::stri
   disk_fault_spec r;
   if (find(file, field("disk")) == nullptr)
     return config_error{field("disk"), fmt::format("{} needs disk (1 to {})", prefix, disks)};
-  auto disk = integer(file, field("disk"), 1, 1, disks);
+  auto disk = bounded_integer(file, field("disk"), 1, 1, disks);
   if (!disk) return disk.error();
   r.disk = static_cast<std::uint32_t>(*disk - 1);
   auto op = one_of(file, field("op"), "any", kOps);
@@ -95,7 +77,7 @@ config_result<disk_fault_spec> rule_at(const config_layer& file, const std::stri
   auto kind = one_of(file, field("kind"), "delay", kKinds);
   if (!kind) return kind.error();
   r.kind = std::move(*kind);
-  auto delay = integer(file, field("delay_ms"), 0, 0, kMaxDelayMs);
+  auto delay = bounded_integer(file, field("delay_ms"), 0, 0, kMaxDelayMs);
   if (!delay) return delay.error();
   r.delay = std::chrono::milliseconds(*delay);
   if (r.kind == "delay" && r.delay.count() == 0)
