@@ -273,6 +273,49 @@ class SlowDisksTest(unittest.TestCase):
         except self.s3.exceptions.ClientError as e:
             return e.response["ResponseMetadata"]["HTTPStatusCode"]
 
+    def test_z_a_disk_returning_eio_is_read_around_and_written_past(self):
+        """EIO from one disk under the running server (kind "fail"): reads go
+        around it byte-exact; writes continue at write quorum (the disk goes
+        offline); once the fault is gone the disk comes back by itself."""
+        self.set_faults([])
+        for i in range(3):
+            self.put(f"eio/before-big-{i}", BIG)
+            self.put(f"eio/before-small-{i}", SMALL)
+        keys_before = list(self.stored)
+        self.set_faults([{"disk": 2, "op": "read", "kind": "fail"}])
+        for key in keys_before:
+            self.get_exact(key)
+        self.set_faults([{"disk": 2, "op": "write", "kind": "fail"}])
+        for i in range(3):
+            self.put(f"eio/during-big-{i}", BIG)
+            self.put(f"eio/during-small-{i}", SMALL)
+        for key in self.stored:
+            self.get_exact(key)
+        offline = self.disk_online_gauge(2)
+        self.set_faults([])
+        deadline = time.monotonic() + 90  # probes back off from 5 s
+        while self.disk_online_gauge(2) != 1 and time.monotonic() < deadline:
+            time.sleep(0.5)
+        back = self.disk_online_gauge(2)
+        for key in self.stored:
+            self.get_exact(key)
+        self.figures["eio"] = [f"{len(keys_before)} objects read around EIO on disk 2; 6 written "
+                               f"while its writes failed (disk 2 online gauge {offline}); "
+                               f"online again after the fault went: {back == 1}; "
+                               f"{len(self.stored)} objects byte-exact"]
+        self.assertEqual(offline, 0, "a disk whose writes fail is taken offline")
+        self.assertEqual(back, 1, "the disk did not come back online after the fault went")
+
+    def disk_online_gauge(self, disk):
+        """kvgate_disk_online of the disk with 1-based number `disk` (index disk-1)."""
+        with urllib.request.urlopen(self.srv.url + "/metrics", timeout=10) as r:
+            text = r.read().decode()
+        for line in text.splitlines():
+            if line.startswith("kvgate_disk_online{") and f'disk="{disk - 1}"' in line:
+                return int(float(line.rsplit(" ", 1)[1]))
+        raise AssertionError(f"no kvgate_disk_online for disk index {disk - 1}: "
+                             + "\n".join(l for l in text.splitlines() if "disk_online" in l))
+
 
 class TestFaultsGateTest(unittest.TestCase):
     """The [testing] table is refused without --enable-test-faults, and
