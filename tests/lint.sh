@@ -12,6 +12,14 @@ if ((${#files[@]} > 0)); then
   clang-format --dry-run -Werror "${files[@]}"
 fi
 
+# Catch2 test names as CTest runs them (catch_discover_tests): a ';' splits a
+# name into two CTest tests whose specs match nothing, so the case never runs
+# and still "passes"; a leading '-' is read as a command-line option.
+if git grep -nE 'TEST_CASE\("([^"]*;|-)' -- 'tests/unit/*.cc'; then
+  echo "lint: a TEST_CASE name above holds ';' or starts with '-' (CTest would not run it)" >&2
+  exit 1
+fi
+
 # Shell scripts, checked with shellcheck: the RDMA VM harness (bash and busybox sh),
 # the container scripts, the benchmarks and the test scripts; skipped on a
 # machine without shellcheck.

@@ -168,7 +168,7 @@ TEST_CASE("pressure starts above the high watermark and aims at the low one", "[
   CHECK(p[0].objects == 2);  // 4 > floor(3.6); down to 2
 }
 
-TEST_CASE("candidates come least recently used first; a touch makes an object recent", "[cache]") {
+TEST_CASE("candidates come least recently used first, a touch makes an object recent", "[cache]") {
   er::cache_ledger l({});
   for (int i = 0; i < 40; ++i) put(l, i % 2 ? "a" : "b", "k" + std::to_string(i), 1, 100 + i);
   l.touch("b", "k0", 1000);

@@ -166,7 +166,7 @@ TEST_CASE("two disks offline: writes fail with write_quorum_lost, create nothing
   kt::expect_one_of(f, "bkt", "multi", {multi});
 }
 
-TEST_CASE("a failed fsync takes the disk out for good; the write succeeds at quorum",
+TEST_CASE("a failed fsync takes the disk out for good, the write succeeds at quorum",
           "[degraded]") {
   store_fixture f(faulty_config());
   REQUIRE(f.store().create_bucket("bkt", ""));

@@ -114,7 +114,7 @@ TEST_CASE("eviction under a tight limit with a mixed workload keeps hot objects 
   CHECK(r.evicted[static_cast<std::size_t>(er::eviction_reason::node_bytes)].bytes > 0);
 }
 
-TEST_CASE("a reader holding an object during eviction reads it to the end; it goes afterwards",
+TEST_CASE("a reader holding an object during eviction reads it to the end, it goes afterwards",
           "[cache]") {
   er::capacity_config c;
   c.background_eviction = false;

@@ -158,7 +158,7 @@ TEST_CASE("limits change at run time: lowered limits evict down to the low water
   CHECK(f.store().set_capacity(c).error() == er::errc::invalid_argument);
 }
 
-TEST_CASE("multipart: parts are not evicted; completion is admitted like a put", "[cache]") {
+TEST_CASE("multipart: parts are not evicted, completion is admitted like a put", "[cache]") {
   constexpr std::size_t kMiB = 1024 * 1024;
   er::capacity_config c = no_background();
   c.buckets["keep"] = er::bucket_policy{8 * kMiB, 0, true};

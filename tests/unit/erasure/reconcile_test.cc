@@ -122,7 +122,7 @@ TEST_CASE("reconcile stops when asked", "[reconcile][stop]") {
   CHECK(stopped->objects_checked == 2);
 }
 
-TEST_CASE("with a disk offline an entry no online disk shows is kept; all online, it goes",
+TEST_CASE("with a disk offline an entry no online disk shows is kept, all online, it goes",
           "[reconcile]") {
   store_fixture f(6, true);
   REQUIRE(f.store().create_bucket("bkt", ""));

@@ -431,7 +431,7 @@ TEST_CASE("multipart: parts in any order, list, complete without copying, read b
   CHECK(*f.get("bkt", "big") == p1 + p2 + p3);
 }
 
-TEST_CASE("multipart: a non-last part below 5 MiB is refused; abort discards",
+TEST_CASE("multipart: a non-last part below 5 MiB is refused, abort discards",
           "[store][multipart]") {
   store_fixture f;
   REQUIRE(f.store().create_bucket("bkt", ""));

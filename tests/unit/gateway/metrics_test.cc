@@ -82,7 +82,7 @@ TEST_CASE("histograms render cumulative buckets, +Inf, sum and count", "[metrics
   CHECK(snap.cumulative.back() == snap.count);
 }
 
-TEST_CASE("a name registered twice is one family; a type clash throws", "[metrics]") {
+TEST_CASE("a name registered twice is one family, a type clash throws", "[metrics]") {
   registry r;
   auto& a = r.add_counter("kvgate_test_bytes_total", "Bytes.", {"transport"});
   auto& b = r.add_counter("kvgate_test_bytes_total", "", {"transport"});

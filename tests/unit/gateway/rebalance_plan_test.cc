@@ -76,7 +76,8 @@ TEST_CASE("a copy the owner lists with the same ETag only loses the stale one") 
   CHECK(plan.copies() == 1);
 }
 
-TEST_CASE("--max-age leaves older objects, --max-object-size reports larger ones") {
+TEST_CASE(
+    "the max-age option leaves older objects and the max-object-size option reports larger ones") {
   const auto map = three_nodes();
   const std::string old_key = key_owned_by(map, 1), new_key = key_owned_by(map, 1, 1),
                     big = key_owned_by(map, 1, 2);
@@ -97,7 +98,7 @@ TEST_CASE("--max-age leaves older objects, --max-object-size reports larger ones
   CHECK(plan.moves[0].object.key == new_key);
 }
 
-TEST_CASE("a member that is down owns nothing; with none up nothing has an owner") {
+TEST_CASE("a member that is down owns nothing and with none up nothing has an owner") {
   auto map = three_nodes();
   const std::string key = key_owned_by(map, 1);
   map.members[1].active = false;

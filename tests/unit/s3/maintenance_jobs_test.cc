@@ -68,7 +68,7 @@ job_snapshot wait_ended(const maintenance_jobs& jobs, std::uint64_t id) {
 
 }  // namespace
 
-TEST_CASE("job requests: kinds, scopes and scrub options; every refusal says why", "[jobs]") {
+TEST_CASE("job requests: kinds, scopes and scrub options, every refusal says why", "[jobs]") {
   auto scrub = maintenance_request_from_json(json{{"kind", "scrub"},
                                                   {"rate_mib_per_second", 2.5},
                                                   {"repair", false},

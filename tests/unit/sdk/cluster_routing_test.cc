@@ -102,7 +102,7 @@ TEST_CASE("a member endpoint with another scheme than the client's is refused", 
   CHECK(table.error().message.find("scheme") != std::string::npos);
 }
 
-TEST_CASE("keys go to their ring owner; bucket requests and bypassed nodes to the endpoint",
+TEST_CASE("keys go to their ring owner, bucket requests and bypassed nodes to the endpoint",
           "[sdk][cluster]") {
   cluster_router router(10s);
   const auto now = std::chrono::steady_clock::now();
@@ -136,7 +136,7 @@ TEST_CASE("keys go to their ring owner; bucket requests and bypassed nodes to th
   CHECK(router.bypassed_count(now + 12s) == 0);
 }
 
-TEST_CASE("a newer map replaces the table and its bypasses; an older one is ignored",
+TEST_CASE("a newer map replaces the table and its bypasses, an older one is ignored",
           "[sdk][cluster]") {
   cluster_router router(10s);
   const auto now = std::chrono::steady_clock::now();

@@ -272,7 +272,7 @@ TEST_CASE("a timeout or lost connection fences the window before TCP", "[sdk][rd
   }
 }
 
-TEST_CASE("a refused token degrades the path; a decline without reason is a failure",
+TEST_CASE("a refused token degrades the path, a decline without reason is a failure",
           "[sdk][rdma]") {
   fixture f;
   auto p = supported_path(f);
