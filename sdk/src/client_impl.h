@@ -126,8 +126,8 @@ struct client::impl {
   // fetch, and whether requests are being routed to nodes now.
   asio::awaitable<detail::cluster_route> async_route(const detail::request_spec& spec);
   asio::awaitable<void> async_fetch_cluster_map();
-  // Fetches the map when there is none yet (at most once per node_bypass) or
-  // starts a background refetch when it is older than map_refresh.
+  // Fetches the map when there is none yet, or starts a background refetch
+  // when it is older than map_refresh; at most one attempt per node_bypass.
   asio::awaitable<void> async_refresh_map_if_due();
   result<request_location> locate_request(const detail::request_spec& spec,
                                           const detail::cluster_route& route) const;
@@ -208,7 +208,6 @@ struct client::impl {
 
   // Direct routing: null unless options.cluster_routing.
   std::unique_ptr<detail::cluster_router> router;
-  std::atomic<bool> map_fetch_running{false};
   std::atomic<std::chrono::steady_clock::rep> next_map_attempt{0};
   mutable std::mutex routing_mutex;  // guards routing_note
   std::string routing_note;          // why requests are not routed to nodes ("" when they are)

@@ -67,9 +67,13 @@ asio::awaitable<void> client::impl::async_fetch_cluster_map() {
   } else if (auto table = make_route_table(std::move(**parsed), server.tls, steady::now());
              !table) {
     note = table.error().message;
-  } else if (router->install(*table)) {
-    spdlog::info("kvgate sdk: routing object requests directly to the nodes of {}",
-                 map_summary(**table));
+  } else {
+    if (router->install(*table))
+      spdlog::info("kvgate sdk: routing object requests directly to the nodes of {}",
+                   map_summary(**table));
+    // Installed (a map of a lower version is not): the next refetch is due
+    // map_refresh from now, not node_bypass after this attempt.
+    if (router->table() == *table) next_map_attempt = 0;
   }
   std::lock_guard lock(routing_mutex);
   if (!note.empty() && note != routing_note && !router->table())
@@ -79,23 +83,21 @@ asio::awaitable<void> client::impl::async_fetch_cluster_map() {
 
 asio::awaitable<void> client::impl::async_refresh_map_if_due() {
   const auto now = steady::now();
-  auto table = router->table();
+  const auto table = router->table();
+  if (table && now - table->fetched < options.map_refresh) co_return;
+  // One fetch at a time, and after any attempt (a failed one included) the
+  // next waits node_bypass: a dead endpoint is not asked on every request.
+  auto due = next_map_attempt.load();
+  if (now.time_since_epoch().count() < due ||
+      !next_map_attempt.compare_exchange_strong(
+          due, (now + options.node_bypass).time_since_epoch().count()))
+    co_return;
   if (!table) {
-    // The first request fetches the map (inline, so it is routed by it);
-    // after a failure, again at most once per node_bypass.
-    auto due = next_map_attempt.load();
-    if (now.time_since_epoch().count() >= due &&
-        next_map_attempt.compare_exchange_strong(
-            due, (now + options.node_bypass).time_since_epoch().count()))
-      co_await async_fetch_cluster_map();
-  } else if (now - table->fetched >= options.map_refresh && !map_fetch_running.exchange(true)) {
-    // A periodic refetch runs beside the requests, which use the map they have.
+    co_await async_fetch_cluster_map();  // inline: this request is routed by it
+  } else {
+    // A refetch runs beside the requests, which use the map they have.
     asio::co_spawn(
-        io,
-        [this]() -> asio::awaitable<void> {
-          co_await async_fetch_cluster_map();
-          map_fetch_running = false;
-        },
+        io, [this]() -> asio::awaitable<void> { co_await async_fetch_cluster_map(); },
         asio::detached);
   }
 }

@@ -162,8 +162,14 @@ class SdkClusterRoutingTest(unittest.TestCase):
         try:
             client = kvgate.Client(endpoint=proxy.url, access_key=ROOT_ACCESS_KEY,
                                    secret_key=ROOT_SECRET_KEY, cluster_routing=True,
-                                   max_attempts=1, connect_timeout=2)
+                                   max_attempts=1, connect_timeout=2, map_refresh=0.2)
             self.assertTrue(client.exists(BUCKET, "seg/001"))  # fetches the map
+            time.sleep(0.3)
+            client.exists(BUCKET, "seg/001")  # map older than map_refresh: refetched beside it
+            deadline = time.monotonic() + 10
+            while client.stats()["map_fetches"] < 2 and time.monotonic() < deadline:
+                time.sleep(0.05)
+            self.assertEqual(client.stats()["map_fetches"], 2)
             proxy.stop()
             for key, data in list(self.written.items())[:20]:
                 out = bytearray(len(data))
@@ -176,6 +182,9 @@ class SdkClusterRoutingTest(unittest.TestCase):
             del self.written["seg/000"]
             self.assertEqual(self.holders("seg/000"), [])
             stats = client.stats()
+            # The map is stale all along, but a refetch from the dead proxy is
+            # tried once per node_bypass (10 s), not on every request.
+            self.assertLessEqual(stats["map_fetches"], 3, stats)
             print(f"with its proxy stopped: {stats['operations']} operations, "
                   f"{stats['errors']} errors, {stats['routed_direct']} routed directly")
             self.assertEqual(stats["errors"], 0)
