@@ -7,6 +7,7 @@
 #endif
 #include "kvgate/sdk/client.h"
 
+#include <algorithm>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/use_future.hpp>
@@ -198,32 +199,88 @@ result<registered_memory> client::register_memory(void* ptr, std::size_t len) {
 
 namespace {
 
-// What carries bytes and why, e.g. "rdma (rc1, listener 192.0.2.1:7471) +
-// tcp below 262144 bytes" or "tcp (no RDMA device on this host)".
-std::string describe_transport(const client::impl& state, path_state path,
-                               const std::string& last_change) {
-  const std::string plain = state.server.tls ? "tls" : "tcp";
-  if (state.options.rdma == rdma_mode::off) return plain + " (rdma off)";
-  if (!state.rdma_device_present) return plain + " (" + state.rdma_unused_reason + ")";
-  if (state.rdma_memory->empty()) return plain + " (no memory registered for RDMA)";
-  if (state.routing_directly()) return plain + " (routed directly to cluster nodes: no RDMA)";
-  switch (path) {
+// A rail's transport, e.g. "rdma (rc1, listener 192.0.2.1:7471) + tcp below
+// 262144 bytes" or "tcp (server does not offer RDMA: ...)".
+std::string describe_rail(const client::impl& state, const detail::rdma_rail& rail,
+                          const std::string& plain) {
+  switch (rail.path.state()) {
     case path_state::unknown:
       return plain + " (RDMA not tried yet)";
     case path_state::supported: {
       std::string s = "rdma (rc1";
-      if (state.rdma_listener)
-        s += ", listener " + state.rdma_listener->address + ":" +
-             std::to_string(state.rdma_listener->port);
-      const auto floor = std::max(state.options.min_rdma_bytes, state.rdma.limits().min_rdma_bytes);
+      if (rail.listener)
+        s += ", listener " + rail.listener->address + ":" + std::to_string(rail.listener->port);
+      const auto floor = std::max(state.options.min_rdma_bytes, rail.path.limits().min_rdma_bytes);
       return s + ") + " + plain + " below " + std::to_string(floor) + " bytes";
     }
     case path_state::unsupported:
-      return plain + " (server does not offer RDMA: " + last_change + ")";
+      return plain + " (server does not offer RDMA: " + rail.last_change + ")";
     case path_state::degraded:
-      return plain + " (RDMA path degraded: " + last_change + ")";
+      return plain + " (RDMA path degraded: " + rail.last_change + ")";
   }
   return plain;
+}
+
+// What carries bytes and why (under rdma_mutex): the one node's transport,
+// or with direct cluster routing, e.g. "rdma on 3 of 3 nodes (...)".
+std::string describe_transport(const client::impl& state) {
+  const std::string plain = state.server.tls ? "tls" : "tcp";
+  if (state.options.rdma == rdma_mode::off) return plain + " (rdma off)";
+  if (!state.rdma_device_present) return plain + " (" + state.rdma_unused_reason + ")";
+  if (state.rdma_memory->empty()) return plain + " (no memory registered for RDMA)";
+  std::vector<const detail::rdma_rail*> tried;
+  for (const auto& [node, rail] : state.rdma_rails)
+    if (rail->path.state() != path_state::unknown) tried.push_back(rail.get());
+  if (!state.routing_directly()) {
+    auto it = state.rdma_rails.find(state.options.endpoint);
+    if (it == state.rdma_rails.end()) return plain + " (RDMA not tried yet)";
+    return describe_rail(state, *it->second, plain);
+  }
+  if (tried.empty()) return plain + " (RDMA not tried yet with the cluster's nodes)";
+  const auto on_rdma = std::count_if(tried.begin(), tried.end(), [](const detail::rdma_rail* r) {
+    return r->path.state() == path_state::supported;
+  });
+  std::string s = (on_rdma ? "rdma on " : plain + ", no RDMA on ") + std::to_string(on_rdma) +
+                  " of " + std::to_string(tried.size()) + " cluster nodes tried:";
+  for (const auto* rail : tried)
+    s += " [" + rail->node + ": " + describe_rail(state, *rail, plain) + "]";
+  return s;
+}
+
+// The rails' states as one: supported when any node's path is (RDMA is in
+// use), else the most telling of the others.
+path_state overall_state(const client::impl& state) {
+  bool any_unsupported = false, any_degraded = false;
+  for (const auto& [node, rail] : state.rdma_rails) {
+    switch (rail->path.state()) {
+      case path_state::supported:
+        return path_state::supported;
+      case path_state::degraded:
+        any_degraded = true;
+        break;
+      case path_state::unsupported:
+        any_unsupported = true;
+        break;
+      case path_state::unknown:
+        break;
+    }
+  }
+  return any_degraded      ? path_state::degraded
+         : any_unsupported ? path_state::unsupported
+                           : path_state::unknown;
+}
+
+void add_counters(rdma_path_counters& sum, const rdma_path_counters& c) {
+  sum.rdma_ops += c.rdma_ops;
+  sum.rdma_bytes += c.rdma_bytes;
+  for (std::size_t i = 0; i < sum.declines.size(); ++i) sum.declines[i] += c.declines[i];
+  for (std::size_t i = 0; i < sum.ineligible.size(); ++i) sum.ineligible[i] += c.ineligible[i];
+  sum.fallbacks += c.fallbacks;
+  sum.failures += c.failures;
+  sum.fences += c.fences;
+  sum.session_retries += c.session_retries;
+  sum.discoveries += c.discoveries;
+  sum.state_changes += c.state_changes;
 }
 
 }  // namespace
@@ -252,9 +309,10 @@ client_stats client::stats() const {
   s.mode = impl_->options.rdma;
   {
     std::lock_guard lock(impl_->rdma_mutex);
-    s.rdma_state = impl_->rdma.state();
-    s.rdma = impl_->rdma.counters();
-    s.transport = describe_transport(*impl_, s.rdma_state, impl_->rdma_last_change);
+    s.rdma_state = overall_state(*impl_);
+    for (const auto& [node, rail] : impl_->rdma_rails) add_counters(s.rdma, rail->path.counters());
+    s.rdma_nodes = impl_->rdma_rails.size();
+    s.transport = describe_transport(*impl_);
   }
   return s;
 }

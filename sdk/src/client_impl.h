@@ -12,6 +12,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/thread_pool.hpp>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <random>
@@ -50,6 +51,30 @@ struct request_spec {
   // creation).
   std::optional<cluster_route> route;
   bool to_endpoint = false;  // never routed (map fetches, RDMA requests)
+};
+
+// The RDMA path to one node ("rail 0" of that gateway): the client's
+// endpoint, or with direct cluster routing each member it sends RDMA
+// requests to. Its fallback state machine (rdma_fallback.h), why that last
+// changed, and the listener it granted. Created on first use, never
+// removed, not movable (the path's observer points at it). Guarded by the
+// client's rdma_mutex.
+struct rdma_rail {
+  rdma_rail(std::string node_endpoint, const rdma_fallback_config& config);
+  rdma_rail(const rdma_rail&) = delete;
+  rdma_rail& operator=(const rdma_rail&) = delete;
+
+  std::string node;  // its S3 endpoint: the session registry's key, log lines
+  rdma_path path;
+  std::string last_change;  // why the path last changed state (stats().transport)
+  std::optional<rdma::listener_address> listener;
+};
+
+// Where an RDMA transfer goes: the rail, and the member route of its
+// requests (nullopt: the client's endpoint, no cluster routing).
+struct rdma_target {
+  rdma_rail* rail = nullptr;
+  std::optional<cluster_route> route;
 };
 
 struct response {
@@ -149,24 +174,29 @@ struct client::impl {
                                                                     const std::string& key,
                                                                     std::span<const std::byte> data,
                                                                     const put_options& opts);
-  // Its pieces: the route (under rdma_mutex), discovery, the session, the
-  // reply reported to the state machine (fencing/dropping the session as it
-  // says), the rdma=on refusal, the CRC32C check of RDMA-written bytes.
+  // Its pieces: the node (the key's owner with direct routing; nullopt when
+  // that owner is bypassed), the route (under rdma_mutex), discovery, the
+  // session, the reply reported to the rail's state machine (fencing or
+  // dropping the session as it says), the rdma=on refusal, the CRC32C check
+  // of RDMA-written bytes.
   struct rdma_ticket {
     std::shared_ptr<detail::live_session> session;
     detail::memory_region region;
+    detail::rdma_target target;
   };
-  route_decision rdma_route(rdma_operation op, std::uint64_t bytes, bool registered);
-  asio::awaitable<void> async_rdma_discover();
-  asio::awaitable<std::shared_ptr<detail::live_session>> async_rdma_session(rdma_operation op,
-                                                                            unsigned attempt,
-                                                                            reply_action& action);
-  asio::awaitable<result<std::optional<rdma_ticket>>> async_rdma_prepare(rdma_operation op,
-                                                                         std::uint64_t bytes,
-                                                                         const std::byte* data,
-                                                                         std::uint64_t window,
-                                                                         unsigned attempt);
-  reply_action rdma_report(const rdma_reply& reply,
+  asio::awaitable<std::optional<detail::rdma_target>> async_rdma_target(const std::string& bucket,
+                                                                        const std::string& key);
+  // Under rdma_mutex: the rail of `node`, created on first use.
+  detail::rdma_rail& rail_for(const std::string& node);
+  route_decision rdma_route(detail::rdma_rail& rail, rdma_operation op, std::uint64_t bytes,
+                            bool registered);
+  asio::awaitable<void> async_rdma_discover(detail::rdma_target target);
+  asio::awaitable<std::shared_ptr<detail::live_session>> async_rdma_session(
+      detail::rdma_target target, rdma_operation op, unsigned attempt, reply_action& action);
+  asio::awaitable<result<std::optional<rdma_ticket>>> async_rdma_prepare(
+      const std::string& bucket, const std::string& key, rdma_operation op, std::uint64_t bytes,
+      const std::byte* data, std::uint64_t window, unsigned attempt);
+  reply_action rdma_report(detail::rdma_rail& rail, const rdma_reply& reply,
                            const std::shared_ptr<detail::live_session>& session);
   error rdma_refusal(std::string_view why) const;
   result<void> verify_rdma_checksum(const detail::response& r, std::span<const std::byte> received,
@@ -195,11 +225,10 @@ struct client::impl {
   std::atomic<bool> batch_exists_supported{true};
 
   bool rdma_device_present = false;
-  std::string rdma_unused_reason;  // why this host cannot use RDMA ("" when it can)
-  mutable std::mutex rdma_mutex;   // guards rdma and rdma_last_change
-  rdma_path rdma;
-  std::string rdma_last_change;  // why the path last changed state (stats().transport)
-  std::optional<rdma::listener_address> rdma_listener;
+  std::string rdma_unused_reason;    // why this host cannot use RDMA ("" when it can)
+  rdma_fallback_config rdma_config;  // options.rdma_fallback with mode and min_rdma_bytes
+  mutable std::mutex rdma_mutex;     // guards rdma_rails and the rails
+  std::map<std::string, std::unique_ptr<detail::rdma_rail>, std::less<>> rdma_rails;  // by node
   std::shared_ptr<rdma_connector> rdma_connector_;
   std::shared_ptr<detail::rdma_memory_registry> rdma_memory =
       std::make_shared<detail::rdma_memory_registry>();

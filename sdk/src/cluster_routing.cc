@@ -112,7 +112,11 @@ asio::awaitable<cluster_route> client::impl::async_route(const request_spec& spe
 result<request_location> client::impl::locate_request(const request_spec& spec,
                                                       const cluster_route& route) const {
   if (!spec.raw_path.empty()) {
-    auto where = locate(server, addressing_style::path, {}, {}, connect_to);
+    // The endpoint's, or a member's (RDMA discovery and sessions of the
+    // node that owns the transfer's key).
+    auto where = route.table && route.member
+                     ? locate(route.table->endpoints[*route.member], addressing_style::path, {}, {})
+                     : locate(server, addressing_style::path, {}, {}, connect_to);
     if (where) where->path = spec.raw_path;
     return where;
   }

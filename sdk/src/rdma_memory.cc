@@ -30,20 +30,23 @@ bool live_session::usable() const {
   return !fenced_ && link_->connected();
 }
 
+void live_session::register_region(std::uint64_t id, std::span<std::byte> bytes) {
+  if (fenced_) return;
+  if (auto rkey = link_->register_memory(bytes)) {
+    rkeys_.emplace(id, *rkey);
+  } else {
+    spdlog::warn("kvgate sdk: registering {} bytes with the RDMA session to {} failed: {}",
+                 bytes.size(), node_, rkey.error().message());
+  }
+}
+
 std::uint64_t rdma_memory_registry::add(std::span<std::byte> bytes) {
   std::lock_guard lock(mutex_);
   const std::uint64_t id = next_id_++;
   regions_.emplace(id, bytes);
-  if (current_) {
-    std::lock_guard session_lock(current_->mutex_);
-    if (!current_->fenced_) {
-      if (auto rkey = current_->link_->register_memory(bytes)) {
-        current_->rkeys_.emplace(id, *rkey);
-      } else {
-        spdlog::warn("kvgate sdk: registering {} bytes with the RDMA session failed: {}",
-                     bytes.size(), rkey.error().message());
-      }
-    }
+  for (const auto& [node, session] : current_) {
+    std::lock_guard session_lock(session->mutex_);
+    session->register_region(id, bytes);
   }
   return id;
 }
@@ -52,11 +55,11 @@ void rdma_memory_registry::remove(std::uint64_t id) {
   std::lock_guard lock(mutex_);
   const auto region = regions_.find(id);
   if (region == regions_.end()) return;
-  if (current_) {
-    std::lock_guard session_lock(current_->mutex_);
-    if (auto it = current_->rkeys_.find(id); it != current_->rkeys_.end()) {
-      current_->link_->deregister_memory(region->second, it->second);
-      current_->rkeys_.erase(it);
+  for (const auto& [node, session] : current_) {
+    std::lock_guard session_lock(session->mutex_);
+    if (auto it = session->rkeys_.find(id); it != session->rkeys_.end()) {
+      session->link_->deregister_memory(region->second, it->second);
+      session->rkeys_.erase(it);
     }
   }
   regions_.erase(region);
@@ -79,11 +82,11 @@ bool rdma_memory_registry::empty() const {
   return regions_.empty();
 }
 
-std::shared_ptr<live_session> rdma_memory_registry::current() const {
+std::shared_ptr<live_session> rdma_memory_registry::current(const std::string& node) const {
   std::shared_ptr<live_session> s;
   {
     std::lock_guard lock(mutex_);
-    s = current_;
+    if (auto it = current_.find(node); it != current_.end()) s = it->second;
   }
   if (s && !s->usable()) return nullptr;
   return s;
@@ -92,19 +95,23 @@ std::shared_ptr<live_session> rdma_memory_registry::current() const {
 rdma::result<std::shared_ptr<live_session>> rdma_memory_registry::install(
     std::shared_ptr<live_session> fresh) {
   std::lock_guard lock(mutex_);
-  if (current_ && current_ != fresh) {
-    std::lock_guard session_lock(current_->mutex_);
-    if (!current_->fenced_ && current_->link_->connected()) return current_;
+  auto& slot = current_[fresh->node()];
+  if (slot && slot != fresh) {
+    std::lock_guard session_lock(slot->mutex_);
+    if (!slot->fenced_ && slot->link_->connected()) return slot;
   }
   {
     std::lock_guard session_lock(fresh->mutex_);
     for (const auto& [id, bytes] : regions_) {
       auto rkey = fresh->link_->register_memory(bytes);
-      if (!rkey) return rkey.error();
+      if (!rkey) {
+        if (!slot) current_.erase(fresh->node());
+        return rkey.error();
+      }
       fresh->rkeys_.emplace(id, *rkey);
     }
   }
-  current_ = fresh;
+  slot = fresh;
   return fresh;
 }
 
@@ -112,24 +119,28 @@ void rdma_memory_registry::drop(const std::shared_ptr<live_session>& s, bool fen
   if (!s) return;
   if (fence) s->fence();
   std::lock_guard lock(mutex_);
-  if (current_ == s) current_.reset();
+  if (auto it = current_.find(s->node()); it != current_.end() && it->second == s)
+    current_.erase(it);
 }
 
-bool rdma_memory_registry::begin_creation() {
+std::size_t rdma_memory_registry::session_count() const {
   std::lock_guard lock(mutex_);
-  if (creating_) return false;
-  creating_ = true;
-  return true;
+  return current_.size();
 }
 
-void rdma_memory_registry::end_creation() {
+bool rdma_memory_registry::begin_creation(const std::string& node) {
   std::lock_guard lock(mutex_);
-  creating_ = false;
+  return creating_.insert(node).second;
 }
 
-bool rdma_memory_registry::creating() const {
+void rdma_memory_registry::end_creation(const std::string& node) {
   std::lock_guard lock(mutex_);
-  return creating_;
+  creating_.erase(node);
+}
+
+bool rdma_memory_registry::creating(const std::string& node) const {
+  std::lock_guard lock(mutex_);
+  return creating_.contains(node);
 }
 
 }  // namespace kvgate::sdk::detail

@@ -72,6 +72,14 @@ error rdma_incomplete(const result<response>& r, const rdma_reply& reply) {
   return e;
 }
 
+// A routed RDMA request refused with 421 ClusterMapMismatch (the node has
+// another map; async_request fetched the current one): route it again, once.
+bool map_changed(const result<response>& r, bool& retry_used) {
+  if (!r || r->status != 421 || retry_used) return false;
+  retry_used = true;
+  return true;
+}
+
 // Errors that end the operation whatever the transport (the caller's).
 bool final_local_error(const error& e) {
   return e.code == sdk_errc::buffer_too_small || e.code == sdk_errc::invalid_argument ||
@@ -82,18 +90,37 @@ bool final_local_error(const error& e) {
 
 // ---- path decisions -------------------------------------------------------
 
-// Under rdma_mutex.
-route_decision client::impl::rdma_route(rdma_operation op, std::uint64_t bytes, bool registered) {
-  const rdma_request_facts facts{op, bytes, rdma_device_present, registered};
-  return rdma.route_for(facts, std::chrono::steady_clock::now());
+rdma_rail::rdma_rail(std::string node_endpoint, const rdma_fallback_config& config)
+    : node(std::move(node_endpoint)),
+      path(node + " rail 0", config,
+           // Called under rdma_mutex: one log line per change, and the reason
+           // kept for stats().transport.
+           [this](path_state from, path_state to, std::string_view why) {
+             spdlog::info("kvgate sdk: RDMA path {} rail 0: {} -> {} ({})", node, to_string(from),
+                          to_string(to), why);
+             last_change = std::string(why);
+           }) {}
+
+rdma_rail& client::impl::rail_for(const std::string& node) {
+  auto it = rdma_rails.find(node);
+  if (it == rdma_rails.end())
+    it = rdma_rails.emplace(node, std::make_unique<rdma_rail>(node, rdma_config)).first;
+  return *it->second;
 }
 
-reply_action client::impl::rdma_report(const rdma_reply& reply,
+// Under rdma_mutex.
+route_decision client::impl::rdma_route(rdma_rail& rail, rdma_operation op, std::uint64_t bytes,
+                                        bool registered) {
+  const rdma_request_facts facts{op, bytes, rdma_device_present, registered};
+  return rail.path.route_for(facts, std::chrono::steady_clock::now());
+}
+
+reply_action client::impl::rdma_report(rdma_rail& rail, const rdma_reply& reply,
                                        const std::shared_ptr<live_session>& session) {
   reply_action action;
   {
     std::lock_guard lock(rdma_mutex);
-    action = rdma.on_reply(reply, std::chrono::steady_clock::now());
+    action = rail.path.on_reply(reply, std::chrono::steady_clock::now());
   }
   // Fence before anything else may touch the window (docs/rdma-protocol.md §8).
   if (action.must_fence_window || action.drop_session)
@@ -105,11 +132,38 @@ error client::impl::rdma_refusal(std::string_view why) const {
   return make_error(sdk_errc::rdma_unavailable, "rdma=on but " + std::string(why));
 }
 
-// GET /.rdma/v1/capabilities.
-asio::awaitable<void> client::impl::async_rdma_discover() {
+// The node an RDMA transfer of (bucket, key) goes to: the endpoint, or with
+// direct routing the key's owner, which the session, the discovery and the
+// transfer itself are all sent to (a proxy never sees them). nullopt: the
+// owner is bypassed (unreachable), so the request goes through the endpoint
+// over TCP.
+asio::awaitable<std::optional<rdma_target>> client::impl::async_rdma_target(
+    const std::string& bucket, const std::string& key) {
+  std::optional<cluster_route> route;
+  if (router) {
+    request_spec probe;
+    probe.bucket = bucket;
+    probe.key = key;
+    route = co_await async_route(probe);
+    if (!route->table) {
+      route.reset();  // no map (yet): the endpoint, as without routing
+    } else if (!route->member) {
+      co_return std::nullopt;
+    }
+  }
+  const std::string node =
+      route ? route->table->map.members[*route->member].s3_endpoint : options.endpoint;
+  std::lock_guard lock(rdma_mutex);
+  co_return rdma_target{&rail_for(node), std::move(route)};
+}
+
+// GET /.rdma/v1/capabilities of the target node.
+asio::awaitable<void> client::impl::async_rdma_discover(rdma_target target) {
   request_spec spec;
   spec.method = http::verb::get;
   spec.raw_path = std::string(rdma::kCapabilitiesPath);
+  spec.route = target.route;
+  spec.to_endpoint = !target.route;
   body_sink sink;
   auto r = co_await async_request(std::move(spec), sink);
   discovery_outcome outcome = discovery_outcome::failed;
@@ -130,28 +184,30 @@ asio::awaitable<void> client::impl::async_rdma_discover() {
     outcome = discovery_outcome::not_supported;
   }
   std::lock_guard lock(rdma_mutex);
-  rdma.on_discovery(outcome, limits, std::chrono::steady_clock::now());
+  target.rail->path.on_discovery(outcome, limits, std::chrono::steady_clock::now());
 }
 
-// POST /.rdma/v1/sessions, connect the queue pair, register the regions.
-// Null when that failed (reported to the state machine, whose action is in
-// `action`).
+// POST /.rdma/v1/sessions to the target node, connect the queue pair,
+// register the regions. Null when that failed (reported to the rail's state
+// machine, whose action is in `action`).
 asio::awaitable<std::shared_ptr<live_session>> client::impl::async_rdma_session(
-    rdma_operation op, unsigned attempt, reply_action& action) {
+    rdma_target target, rdma_operation op, unsigned attempt, reply_action& action) {
+  rdma_rail& rail = *target.rail;
   for (;;) {
-    if (auto s = rdma_memory->current()) co_return s;
-    if (rdma_memory->begin_creation()) break;
+    if (auto s = rdma_memory->current(rail.node)) co_return s;
+    if (rdma_memory->begin_creation(rail.node)) break;
     asio::steady_timer wait(co_await asio::this_coro::executor, std::chrono::milliseconds(2));
     co_await wait.async_wait(asio::as_tuple(asio::use_awaitable));
   }
   struct creation_guard {
     rdma_memory_registry& r;
-    ~creation_guard() { r.end_creation(); }
-  } guard{*rdma_memory};
+    const std::string& node;
+    ~creation_guard() { r.end_creation(node); }
+  } guard{*rdma_memory, rail.node};
 
   auto failed = [&](rdma_reply reply, std::string_view why) {
-    spdlog::debug("kvgate sdk: RDMA session for {}: {}", options.endpoint, why);
-    action = rdma_report(reply, nullptr);
+    spdlog::debug("kvgate sdk: RDMA session for {}: {}", rail.node, why);
+    action = rdma_report(rail, reply, nullptr);
     return std::shared_ptr<live_session>();
   };
   rdma_reply reply;
@@ -161,6 +217,8 @@ asio::awaitable<std::shared_ptr<live_session>> client::impl::async_rdma_session(
   request_spec spec;
   spec.method = http::verb::post;
   spec.raw_path = std::string(rdma::kSessionsPath);
+  spec.route = target.route;
+  spec.to_endpoint = !target.route;
   spec.max_attempts = 1;
   spec.send_content_length = true;
   spec.idempotent = false;
@@ -186,56 +244,66 @@ asio::awaitable<std::shared_ptr<live_session>> client::impl::async_rdma_session(
   auto link = rdma_connector_->connect(*grant);
   rdma::result<std::shared_ptr<live_session>> installed = rdma::rdma_errc::not_connected;
   if (link)
-    installed = rdma_memory->install(std::make_shared<live_session>(*grant, std::move(*link)));
+    installed =
+        rdma_memory->install(std::make_shared<live_session>(rail.node, *grant, std::move(*link)));
   co_await asio::post(home, asio::use_awaitable);
   if (!link) co_return failed(reply, "connect to the RDMA listener: " + link.error().message());
   if (!installed) co_return failed(reply, "memory registration: " + installed.error().message());
   {
     std::lock_guard lock(rdma_mutex);
-    rdma_listener = grant->listener;
+    rail.listener = grant->listener;
   }
   co_return *installed;
 }
 
 // Where a request goes; a session when it goes RDMA. nullopt: TCP.
 asio::awaitable<result<std::optional<client::impl::rdma_ticket>>> client::impl::async_rdma_prepare(
-    rdma_operation op, std::uint64_t bytes, const std::byte* data, std::uint64_t window,
-    unsigned attempt) {
+    const std::string& bucket, const std::string& key, rdma_operation op, std::uint64_t bytes,
+    const std::byte* data, std::uint64_t window, unsigned attempt) {
   using out = result<std::optional<rdma_ticket>>;
-  if (routing_directly()) {
-    // The session lives on the endpoint's node; a routed request goes to
-    // the key's owner, which does not know it.
-    if (options.rdma == rdma_mode::on)
-      co_return out(rdma_refusal("requests are routed directly to cluster nodes (no RDMA there)"));
+  const auto region = rdma_memory->find(data, window);
+  // Only a transfer that may go RDMA looks up its node (a map fetch at most).
+  if (options.rdma == rdma_mode::off || !rdma_device_present || !region) {
+    std::lock_guard lock(rdma_mutex);
+    const auto decision = rdma_route(rail_for(options.endpoint), op, bytes, region.has_value());
+    if (decision.path == route::fail) {
+      std::string why(decision.why);
+      if (!rdma_unused_reason.empty() && decision.local_reason == ineligible_reason::no_device)
+        why += " (" + rdma_unused_reason + ")";
+      co_return out(rdma_refusal(why));
+    }
     co_return out(std::nullopt);
   }
-  const auto region = rdma_memory->find(data, window);
+  auto target = co_await async_rdma_target(bucket, key);
+  if (!target) {
+    // The owner is bypassed: its keys go through the endpoint (a proxy).
+    if (options.rdma == rdma_mode::on)
+      co_return out(
+          rdma_refusal("the key's cluster node is unreachable (bypassed); its requests "
+                       "go through the endpoint, which has no session"));
+    co_return out(std::nullopt);
+  }
   route_decision decision;
   {
     std::lock_guard lock(rdma_mutex);
-    decision = rdma_route(op, bytes, region.has_value());
+    decision = rdma_route(*target->rail, op, bytes, true);
   }
   if (decision.path == route::discover) {
-    co_await async_rdma_discover();
+    co_await async_rdma_discover(*target);
     std::lock_guard lock(rdma_mutex);
-    decision = rdma_route(op, bytes, region.has_value());
+    decision = rdma_route(*target->rail, op, bytes, true);
     if (decision.path == route::discover) decision = {route::tcp, std::nullopt, "discovery"};
   }
-  if (decision.path == route::fail) {
-    std::string why(decision.why);
-    if (!rdma_unused_reason.empty() && decision.local_reason == ineligible_reason::no_device)
-      why += " (" + rdma_unused_reason + ")";
-    co_return out(rdma_refusal(why));
-  }
+  if (decision.path == route::fail) co_return out(rdma_refusal(decision.why));
   if (decision.path == route::tcp) co_return out(std::nullopt);
 
   reply_action action;
-  auto session = co_await async_rdma_session(op, attempt, action);
+  auto session = co_await async_rdma_session(*target, op, attempt, action);
   if (!session) {
     if (action.step == next_step::fail) co_return out(rdma_refusal("no RDMA session"));
     co_return out(std::nullopt);
   }
-  co_return out(rdma_ticket{std::move(session), *region});
+  co_return out(rdma_ticket{std::move(session), *region, std::move(*target)});
 }
 
 // ---- GET ------------------------------------------------------------------
@@ -245,9 +313,10 @@ asio::awaitable<std::optional<result<get_result>>> client::impl::async_rdma_get(
     const std::optional<byte_range>& range) {
   using out = std::optional<result<get_result>>;
   const std::uint64_t bytes = range && range->length ? *range->length : buffer.size();
+  bool map_retry_used = false;
   for (unsigned attempt = 1;; ++attempt) {
-    auto prepared = co_await async_rdma_prepare(rdma_operation::get, bytes, buffer.data(),
-                                                buffer.size(), attempt);
+    auto prepared = co_await async_rdma_prepare(bucket, key, rdma_operation::get, bytes,
+                                                buffer.data(), buffer.size(), attempt);
     if (!prepared) co_return out(prepared.error());
     if (!*prepared) co_return std::nullopt;
     const rdma_ticket ticket = std::move(**prepared);
@@ -259,7 +328,10 @@ asio::awaitable<std::optional<result<get_result>>> client::impl::async_rdma_get(
     }
 
     request_spec spec;
-    spec.to_endpoint = true;  // the session's node (never routed by the cluster map)
+    // The session's node: the endpoint, or the owner it was made with (never
+    // rerouted: the endpoint does not know the session).
+    spec.route = ticket.target.route;
+    spec.to_endpoint = !ticket.target.route;
     spec.method = http::verb::get;
     spec.bucket = bucket;
     spec.key = key;
@@ -279,6 +351,10 @@ asio::awaitable<std::optional<result<get_result>>> client::impl::async_rdma_get(
     sink.target = buffer;  // a declined GET's body fallback lands in place too
     auto r = co_await async_request(std::move(spec), sink);
     if (!r && final_local_error(r.error())) co_return out(r.error());
+    if (map_changed(r, map_retry_used)) {
+      --attempt;  // the owner under the new map, with its own session
+      continue;
+    }
     std::optional<rdma_reply> classified;
     const rdma_reply reply = reply_for(r, rdma_operation::get, attempt, classified);
     if (r && !classified) {
@@ -289,7 +365,7 @@ asio::awaitable<std::optional<result<get_result>>> client::impl::async_rdma_get(
                                                         "without x-amz-rdma-reply"))
                         : result<get_result>(http_error(*r)));
     }
-    const reply_action action = rdma_report(reply, ticket.session);
+    const reply_action action = rdma_report(*ticket.target.rail, reply, ticket.session);
     switch (action.step) {
       case next_step::retry_rdma_new_session:
         continue;
@@ -346,9 +422,10 @@ asio::awaitable<std::optional<result<put_result>>> client::impl::async_rdma_put(
     const put_options& opts) {
   using out = std::optional<result<put_result>>;
   std::string crc;  // computed once, only when RDMA is tried
+  bool map_retry_used = false;
   for (unsigned attempt = 1;; ++attempt) {
-    auto prepared = co_await async_rdma_prepare(rdma_operation::put, data.size(), data.data(),
-                                                data.size(), attempt);
+    auto prepared = co_await async_rdma_prepare(bucket, key, rdma_operation::put, data.size(),
+                                                data.data(), data.size(), attempt);
     if (!prepared) co_return out(prepared.error());
     if (!*prepared) co_return std::nullopt;
     const rdma_ticket ticket = std::move(**prepared);
@@ -361,7 +438,10 @@ asio::awaitable<std::optional<result<put_result>>> client::impl::async_rdma_put(
     if (crc.empty()) crc = crc32c_base64(data);
 
     request_spec spec;
-    spec.to_endpoint = true;  // the session's node (never routed by the cluster map)
+    // The session's node: the endpoint, or the owner it was made with (never
+    // rerouted: the endpoint does not know the session).
+    spec.route = ticket.target.route;
+    spec.to_endpoint = !ticket.target.route;
     spec.method = http::verb::put;
     spec.bucket = bucket;
     spec.key = key;
@@ -378,6 +458,10 @@ asio::awaitable<std::optional<result<put_result>>> client::impl::async_rdma_put(
     body_sink sink;
     auto r = co_await async_request(std::move(spec), sink);
     if (!r && final_local_error(r.error())) co_return out(r.error());
+    if (map_changed(r, map_retry_used)) {
+      --attempt;
+      continue;
+    }
     std::optional<rdma_reply> classified;
     const rdma_reply reply = reply_for(r, rdma_operation::put, attempt, classified);
     if (r && !classified) {
@@ -387,7 +471,7 @@ asio::awaitable<std::optional<result<put_result>>> client::impl::async_rdma_put(
                                                         "x-amz-rdma-reply"))
                         : result<put_result>(http_error(*r)));
     }
-    const reply_action action = rdma_report(reply, ticket.session);
+    const reply_action action = rdma_report(*ticket.target.rail, reply, ticket.session);
     switch (action.step) {
       case next_step::retry_rdma_new_session:
         continue;

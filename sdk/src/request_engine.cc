@@ -75,21 +75,12 @@ using namespace detail;
 client::impl::impl(client_options opts)
     : options(std::move(opts)),
       work(asio::make_work_guard(io)),
-      rdma(
-          options.endpoint + " rail 0",
-          [&] {
-            rdma_fallback_config c = options.rdma_fallback;
-            c.mode = options.rdma;
-            c.min_rdma_bytes = options.min_rdma_bytes;
-            return c;
-          }(),
-          // Called under rdma_mutex: one log line per change, and the reason
-          // kept for stats().transport.
-          [this](path_state from, path_state to, std::string_view why) {
-            spdlog::info("kvgate sdk: RDMA path {} rail 0: {} -> {} ({})", options.endpoint,
-                         to_string(from), to_string(to), why);
-            rdma_last_change = std::string(why);
-          }),
+      rdma_config([&] {
+        rdma_fallback_config c = options.rdma_fallback;
+        c.mode = options.rdma;
+        c.min_rdma_bytes = options.min_rdma_bytes;
+        return c;
+      }()),
       rng(std::random_device{}()) {}
 
 client::impl::~impl() {

@@ -9,6 +9,7 @@
 //                                   line, then GET with retries)
 //   kvgate_sdk_check ... rdma [--expect rdma|tcp] [--rounds N]
 //   kvgate_sdk_check ... rdma-expiry [--expire-wait S]
+//   kvgate_sdk_check ... rdma-cluster [--keys N] [--nodes N] [--dead-node-keys N]
 //                                  (RDMA again on a new session after the
 //                                   gateway's session TTL; the soft-RoCE guest)
 //                                  (registered memory, 32 MiB over RDMA or
@@ -444,6 +445,81 @@ void run_rdma(const sdk::client_options& options, const std::string& bucket,
   }
 }
 
+// Direct cluster routing with RDMA (tests/rdma_vm/sdk_cases.sh): the
+// endpoint is one member of a cluster whose nodes all listen for RDMA; the
+// client routes each key to its owner and moves the bytes over a session
+// with that node. `keys` 4 MiB PUTs from and GETs into registered memory,
+// byte-exact, every transfer over RDMA, with sessions to every node.
+//
+// With `dead_node_keys` >= 0 the objects are only read back, after the test
+// stopped one node: its keys must be misses (404 through the endpoint, the
+// node bypassed), all others byte-exact over RDMA from the live nodes.
+void run_rdma_cluster(sdk::client_options options, const std::string& bucket, int keys,
+                      std::size_t nodes, int dead_node_keys) {
+  options.cluster_routing = true;
+  auto made = sdk::client::create(options);
+  if (!check_ok(made, "client with rdma=auto and cluster routing")) return;
+  sdk::client& c = **made;
+  check_ok(c.create_bucket(bucket), "create bucket on every member");
+  const std::size_t size = 4u << 20;
+  std::vector<std::byte> pool(2 * size);
+  auto reg = c.register_memory(pool);
+  if (!check_ok(reg, "register 8 MiB for RDMA")) return;
+  const std::span<std::byte> put_area = std::span(pool).first(size);
+  const std::span<std::byte> get_area = std::span(pool).subspan(size);
+  if (dead_node_keys >= 0) {
+    int misses = 0;
+    for (int i = 0; i < keys; ++i) {
+      const std::string key = fmt::format("cluster/segment-{}", i);
+      const auto want = pattern(size, 100 + static_cast<std::uint64_t>(i));
+      std::memset(get_area.data(), 0, size);
+      auto got = c.get(bucket, key, get_area);
+      if (!got && got.error().http_status == 404) {
+        ++misses;
+        fmt::print("miss: {} ({})\n", key, got.error().s3_code);
+      } else if (check_ok(got, "get 4 MiB " + key + " from a live node")) {
+        check(got->bytes == size && same(get_area, want), "byte-exact " + key);
+      }
+    }
+    const auto s = c.stats();
+    print_stats(s);
+    fmt::print("ROUTING {}\nTRANSPORT {}\n", s.routing, s.transport);
+    check(misses == dead_node_keys,
+          fmt::format("{} misses (want {}: the stopped node's keys)", misses, dead_node_keys));
+    check(s.rdma.rdma_ops == static_cast<std::uint64_t>(keys - misses),
+          fmt::format("stats: {} RDMA ops (want {}: every live node's key)", s.rdma.rdma_ops,
+                      keys - misses));
+    check(s.node_bypasses == 1, "stats: the stopped node bypassed once");
+    check(s.errors == static_cast<std::uint64_t>(misses), "stats: no error but the misses");
+    return;
+  }
+  for (int i = 0; i < keys; ++i) {
+    const std::string key = fmt::format("cluster/segment-{}", i);
+    const auto want = pattern(size, 100 + static_cast<std::uint64_t>(i));
+    std::memcpy(put_area.data(), want.data(), size);
+    check_ok(c.put(bucket, key, put_area), "put 4 MiB " + key);
+    std::memset(get_area.data(), 0, size);
+    auto got = c.get(bucket, key, get_area);
+    if (check_ok(got, "get 4 MiB " + key))
+      check(got->bytes == size && same(get_area, want) && got->checksum_verified,
+            "byte-exact, CRC32C verified " + key);
+  }
+  const auto s = c.stats();
+  print_stats(s);
+  fmt::print("ROUTING {}\nTRANSPORT {}\n", s.routing, s.transport);
+  const auto transfers = 2ull * static_cast<std::uint64_t>(keys);
+  const auto declines = std::accumulate(s.rdma.declines.begin(), s.rdma.declines.end(), 0ull);
+  check(s.routing.starts_with("direct"), "stats: routing directly");
+  check(s.routed_direct >= transfers, "stats: transfers sent to the owning nodes");
+  check(s.rdma.rdma_ops == transfers,
+        fmt::format("stats: {} RDMA ops (want {})", s.rdma.rdma_ops, transfers));
+  check(s.rdma.fallbacks == 0 && s.rdma.failures == 0 && declines == 0,
+        "stats: no fallback, failure or decline");
+  check(s.rdma_state == sdk::path_state::supported, "stats: path supported");
+  check(s.transport.starts_with(fmt::format("rdma on {} of {} cluster nodes", nodes, nodes)),
+        fmt::format("stats: transport says rdma on {} of {} nodes", nodes, nodes));
+}
+
 // Session expiry (the gateway runs with a short --rdma-session-ttl-seconds):
 // a 32 MiB PUT and GET over RDMA open the session, the client then stays idle
 // for `wait_seconds`, longer than the TTL, and the next PUT and GET must still
@@ -514,7 +590,8 @@ int main(int argc, char** argv) {
   CLI::App app{"kvgate SDK end-to-end checks against a running gateway"};
   sdk::client_options options;
   std::string bucket = "sdk-check", addressing = "path", connect_to, scenario, expect = "rdma";
-  int rounds = 1, expire_wait = 12;
+  int rounds = 1, expire_wait = 12, keys = 12, dead_node_keys = -1;
+  std::size_t nodes = 3;
   app.add_option("--endpoint", options.endpoint)->required();
   app.add_option("--ca-file", options.ca_file);
   app.add_option("--connect-to", connect_to);
@@ -526,9 +603,13 @@ int main(int argc, char** argv) {
   app.add_option("--rounds", rounds, "rdma scenario: 32 MiB PUT+GET rounds (>1: MEASURE lines)");
   app.add_option("--expire-wait", expire_wait,
                  "rdma-expiry scenario: idle seconds (longer than the gateway's session TTL)");
+  app.add_option("--keys", keys, "rdma-cluster scenario: 4 MiB objects put and read back");
+  app.add_option("--nodes", nodes, "rdma-cluster scenario: cluster members (all with RDMA)");
+  app.add_option("--dead-node-keys", dead_node_keys,
+                 "rdma-cluster scenario: only read back; this many keys are on a stopped node");
   app.add_option("scenario", scenario)
       ->required()
-      ->check(CLI::IsMember({"all", "restart", "rdma", "rdma-expiry"}));
+      ->check(CLI::IsMember({"all", "restart", "rdma", "rdma-expiry", "rdma-cluster"}));
   CLI11_PARSE(app, argc, argv);
   spdlog::set_level(spdlog::level::warn);
   if (!connect_to.empty()) options.connect_to = connect_to;
@@ -539,9 +620,11 @@ int main(int argc, char** argv) {
     options.retry.max_delay = std::chrono::milliseconds(2000);
     options.connect_timeout = std::chrono::milliseconds(2000);
   }
-  if (scenario == "rdma" || scenario == "rdma-expiry") {
+  if (scenario.starts_with("rdma")) {
     if (scenario == "rdma")
       run_rdma(options, bucket, expect, std::max(rounds, 1));
+    else if (scenario == "rdma-cluster")
+      run_rdma_cluster(options, bucket, keys, nodes, dead_node_keys);
     else
       run_rdma_expiry(options, bucket, expire_wait);
     fmt::print("{} failure(s)\n", failures);

@@ -111,6 +111,7 @@ py::dict stats_dict(const sdk::client_stats& s) {
   d["rdma_mode"] = std::string(sdk::to_string(s.mode));
   d["rdma_state"] = std::string(sdk::to_string(s.rdma_state));
   d["transport"] = s.transport;
+  d["rdma_nodes"] = s.rdma_nodes;
   d["rdma_ops"] = s.rdma.rdma_ops;
   d["rdma_bytes"] = s.rdma.rdma_bytes;
   d["rdma_fallbacks"] = s.rdma.fallbacks;

@@ -46,10 +46,11 @@ class fake_link final : public rdma_link {
   fake_link_state& s_;
 };
 
-std::shared_ptr<live_session> session_with(fake_link_state& s) {
+std::shared_ptr<live_session> session_with(fake_link_state& s,
+                                           std::string node = "http://gw:9000") {
   kvgate::rdma::session_created grant;
   grant.session.bytes[0] = std::byte{0x7f};
-  return std::make_shared<live_session>(grant, std::make_unique<fake_link>(s));
+  return std::make_shared<live_session>(std::move(node), grant, std::make_unique<fake_link>(s));
 }
 
 }  // namespace
@@ -128,7 +129,7 @@ TEST_CASE("registered memory follows the session: register, token, deregister", 
   CHECK(link.registered.size() == 1);  // the region registered at connect
   const auto idb = registry.add(b);    // and a later one at once
   CHECK(link.registered.size() == 2);
-  auto session = registry.current();
+  auto session = registry.current("http://gw:9000");
   REQUIRE(session);
   auto region = registry.find(a.data() + 4096, 8192);
   REQUIRE(region);
@@ -157,14 +158,14 @@ TEST_CASE("a fenced or disconnected session is dropped and never used again", "[
   registry.drop(*s1, /*fence=*/true);
   CHECK(first.fenced);                                    // QP to error before reuse
   CHECK_FALSE((*s1)->token(region, a.data(), a.size()));  // no token on a fenced session
-  CHECK_FALSE(registry.current());
+  CHECK_FALSE(registry.current("http://gw:9000"));
 
   fake_link_state second;
   auto s2 = registry.install(session_with(second));
   REQUIRE(s2);
-  CHECK(registry.current() == *s2);
+  CHECK(registry.current("http://gw:9000") == *s2);
   second.connected = false;  // the gateway disconnected
-  CHECK_FALSE(registry.current());
+  CHECK_FALSE(registry.current("http://gw:9000"));
 
   // A session connected while another usable one became current is not installed.
   fake_link_state third, fourth;
@@ -176,8 +177,60 @@ TEST_CASE("a fenced or disconnected session is dropped and never used again", "[
   CHECK(fourth.registered.empty());
 
   // Single flight for creating sessions.
-  CHECK(registry.begin_creation());
-  CHECK_FALSE(registry.begin_creation());
-  registry.end_creation();
-  CHECK_FALSE(registry.creating());
+  CHECK(registry.begin_creation("http://gw:9000"));
+  CHECK_FALSE(registry.begin_creation("http://gw:9000"));
+  registry.end_creation("http://gw:9000");
+  CHECK_FALSE(registry.creating("http://gw:9000"));
+}
+
+TEST_CASE("one session per node: regions registered with each, dropped and created per node",
+          "[sdk][rdma]") {
+  // Direct cluster routing: the client holds a session to every owner node
+  // it sends RDMA transfers to, each in its own protection domain.
+  rdma_memory_registry registry;
+  std::vector<std::byte> a(1 << 16), b(4096);
+  const auto ida = registry.add(a);
+  fake_link_state n1, n2;
+  auto s1 = registry.install(session_with(n1, "http://n1:9000"));
+  auto s2 = registry.install(session_with(n2, "http://n2:9000"));
+  REQUIRE(s1);
+  REQUIRE(s2);
+  CHECK(*s1 != *s2);  // the second node's session did not replace the first's
+  CHECK(registry.session_count() == 2);
+  CHECK(registry.current("http://n1:9000") == *s1);
+  CHECK(registry.current("http://n2:9000") == *s2);
+  CHECK_FALSE(registry.current("http://n3:9000"));
+  CHECK(n1.registered.size() == 1);
+  CHECK(n2.registered.size() == 1);
+
+  const auto idb = registry.add(b);  // a later region: registered with both at once
+  CHECK(n1.registered.size() == 2);
+  CHECK(n2.registered.size() == 2);
+  const auto region = *registry.find(b.data(), b.size());
+  auto t1 = (*s1)->token(region, b.data(), b.size());
+  auto t2 = (*s2)->token(region, b.data(), b.size());
+  REQUIRE(t1);
+  REQUIRE(t2);
+  CHECK(kvgate::rdma::parse_token(*t1)->rkey == n1.registered[1]);
+  CHECK(kvgate::rdma::parse_token(*t2)->rkey == n2.registered[1]);
+
+  registry.remove(idb);  // deregistered from both
+  CHECK(n1.deregistered == std::vector<std::uint32_t>{n1.registered[1]});
+  CHECK(n2.deregistered == std::vector<std::uint32_t>{n2.registered[1]});
+
+  // Fencing one node's session leaves the other's alone.
+  registry.drop(*s1, /*fence=*/true);
+  CHECK(n1.fenced);
+  CHECK_FALSE(n2.fenced);
+  CHECK_FALSE(registry.current("http://n1:9000"));
+  CHECK(registry.current("http://n2:9000") == *s2);
+
+  // Creation is single-flight per node, not across nodes.
+  CHECK(registry.begin_creation("http://n1:9000"));
+  CHECK(registry.begin_creation("http://n2:9000"));
+  CHECK_FALSE(registry.begin_creation("http://n1:9000"));
+  registry.end_creation("http://n1:9000");
+  CHECK_FALSE(registry.creating("http://n1:9000"));
+  CHECK(registry.creating("http://n2:9000"));
+  (void)ida;
 }

@@ -75,10 +75,11 @@ struct client_options {
   // bypassed for node_bypass. Routed requests carry the map version: a node
   // with another map answers 421 ClusterMapMismatch, and the client fetches
   // the map again and retries once. The map is also refetched every
-  // map_refresh. Requests to nodes use path style and TCP/TLS (RDMA sessions
-  // belong to the endpoint's node: not used while routing directly).
-  // create_bucket() creates the bucket on every active member. Without a
-  // map (the endpoint is no cluster member), everything goes to `endpoint`.
+  // map_refresh. Requests to nodes use path style. RDMA transfers go to the
+  // owning node too, over a session with that node (one per node, every
+  // registered region registered with each); the keys of a bypassed node go
+  // to `endpoint` over TCP/TLS. create_bucket() creates the bucket on every active member. Without
+  // a map (the endpoint is no cluster member), everything goes to `endpoint`.
   bool cluster_routing = false;
   std::chrono::milliseconds node_bypass{10000};
   std::chrono::milliseconds map_refresh{30000};

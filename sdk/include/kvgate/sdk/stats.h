@@ -24,11 +24,15 @@ struct client_stats {
   std::uint64_t multipart_uploads = 0;
   std::uint64_t ranged_gets = 0;  // GETs split into parallel ranges
 
-  // RDMA path (all zero until the RDMA transport is wired into the client).
+  // RDMA path: one per node the client sent RDMA-eligible transfers to (its
+  // endpoint, or with direct routing each owning member); counters summed
+  // over them.
   rdma_mode mode = rdma_mode::automatic;
-  path_state rdma_state = path_state::unknown;
-  std::string transport;  // "tcp" / "tls", and why RDMA is not used, e.g. "tcp (no-device)"
+  path_state rdma_state = path_state::unknown;  // supported when any node's path is
+  std::string transport;  // "tcp" / "tls", and why RDMA is not used, e.g. "tcp (no-device)";
+                          // with direct routing each node's
   rdma_path_counters rdma;
+  std::uint64_t rdma_nodes = 0;  // nodes with an RDMA path (state machine) so far
 
   // Direct routing (client_options::cluster_routing).
   std::string routing;  // "endpoint", or "direct (cluster C map V, N members, B bypassed)"
