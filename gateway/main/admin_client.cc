@@ -2,9 +2,6 @@
 
 #include <fmt/format.h>
 
-#include <boost/asio/connect.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <chrono>
 #include <filesystem>
@@ -13,11 +10,15 @@
 #include "kvgate/gateway/dev_credentials.h"
 #include "kvgate/protocol/digest.h"
 #include "kvgate/protocol/sigv4_signer.h"
+#include "node_connection.h"
 
 namespace kvgate::cli {
 namespace {
 
 namespace http = boost::beast::http;
+
+// Admin answers are small JSON documents (job lists are the largest).
+constexpr std::uint64_t kMaxAdminAnswer = 64u << 20;
 
 }  // namespace
 
@@ -34,11 +35,12 @@ gateway::credentials root_credentials(std::string_view verb, const admin_target&
 }
 
 admin_call admin_get(std::string_view verb, const std::string& endpoint, const std::string& region,
-                     const admin_target& target, std::string path) {
+                     const std::string& ca_file, const admin_target& target, std::string path) {
   admin_call call;
   call.verb = verb;
   call.endpoint = endpoint;
   call.region = region;
+  call.ca_file = ca_file;
   call.target = &target;
   call.path = std::move(path);
   return call;
@@ -46,14 +48,9 @@ admin_call admin_get(std::string_view verb, const std::string& endpoint, const s
 
 nlohmann::json call_admin_api(const admin_call& call) {
   const std::string_view verb = call.verb;
-  constexpr std::string_view kScheme = "http://";
-  if (!call.endpoint.starts_with(kScheme))
-    admin_fail(verb, "--endpoint must be http://HOST:PORT (the admin verbs speak plain HTTP)");
-  std::string host_port = call.endpoint.substr(kScheme.size());
-  while (!host_port.empty() && host_port.back() == '/') host_port.pop_back();
-  gateway::listen_address address;
-  if (!gateway::parse_listen_address(host_port, address))
-    admin_fail(verb, fmt::format("--endpoint {}: expected http://HOST:PORT", call.endpoint));
+  auto endpoint = parse_node_endpoint(call.endpoint);
+  if (!endpoint) admin_fail(verb, "--endpoint " + endpoint.error());
+  const std::string host_port = endpoint->host_port;
   const gateway::credentials root = root_credentials(verb, *call.target);
 
   protocol::request_to_sign request;
@@ -74,33 +71,32 @@ nlohmann::json call_admin_api(const admin_call& call) {
   req.set(http::field::host, host_port);
   for (const auto& h : signed_request->added_headers) req.set(h.name, h.value);
   if (call.method == "POST") req.set(http::field::content_type, "application/json");
+  req.keep_alive(false);
   req.body() = call.body;
   req.prepare_payload();
 
-  boost::asio::io_context io;
-  boost::asio::ip::tcp::resolver resolver(io);
-  boost::asio::ip::tcp::socket socket(io);
-  boost::system::error_code ec;
-  auto endpoints = resolver.resolve(address.host, std::to_string(address.port), ec);
-  if (!ec) boost::asio::connect(socket, endpoints, ec);
-  if (ec) admin_fail(verb, fmt::format("cannot connect to {}: {}", call.endpoint, ec.message()));
-  http::write(socket, req, ec);
-  boost::beast::flat_buffer buffer;
-  http::response<http::string_body> res;
-  if (!ec) http::read(socket, buffer, res, ec);
-  if (ec) admin_fail(verb, fmt::format("request to {} failed: {}", call.endpoint, ec.message()));
-  if (http::to_status_class(res.result()) != http::status_class::successful)
-    admin_fail(verb, fmt::format("the server answered {}: {}", res.result_int(), res.body()));
-  nlohmann::json answer = nlohmann::json::parse(res.body(), nullptr, false);
+  auto connection = node_connection::create(std::move(*endpoint), {call.ca_file});
+  if (!connection) admin_fail(verb, connection.error());
+  auto res = connection->exchange(req, false, kMaxAdminAnswer);
+  if (!res) admin_fail(verb, res.error());
+  if (http::to_status_class(res->result()) != http::status_class::successful)
+    admin_fail(verb, fmt::format("the server answered {}: {}", res->result_int(), res->body()));
+  nlohmann::json answer = nlohmann::json::parse(res->body(), nullptr, false);
   if (answer.is_discarded()) admin_fail(verb, "the server's answer is not JSON");
   return answer;
 }
 
-void add_endpoint_options(CLI::App& cmd, std::string& endpoint, std::string& region) {
+void add_endpoint_options(CLI::App& cmd, std::string& endpoint, std::string& region,
+                          std::string& ca_file) {
   cmd.add_option("--endpoint", endpoint,
-                 "a running server (http://HOST:PORT): use its admin API with the root "
-                 "credentials (KVGATE_ACCESS_KEY/KVGATE_SECRET_KEY, or the dev credentials)");
+                 "a running server (http://HOST:PORT or https://HOST:PORT): use its admin API "
+                 "with the root credentials (KVGATE_ACCESS_KEY/KVGATE_SECRET_KEY, or the dev "
+                 "credentials)");
   cmd.add_option("--region", region, "SigV4 region for --endpoint [default: us-east-1]");
+  cmd.add_option("--ca-file", ca_file,
+                 "PEM CA bundle that signed an https --endpoint's certificate [default: the "
+                 "system's trust store, SSL_CERT_FILE]")
+      ->check(CLI::ExistingFile);
 }
 
 }  // namespace kvgate::cli

@@ -26,6 +26,7 @@ struct capacity_options {
   admin_target target;
   std::string endpoint;  // http://HOST:PORT
   std::string region = "us-east-1";
+  std::string ca_file;
   std::string max_bytes, max_objects, high_watermark, low_watermark;
   std::string bucket, quota_bytes, quota_objects, no_evict, ttl;
   bool remove_bucket = false;
@@ -88,7 +89,8 @@ void run_offline(const capacity_options& o, const json& change_json) {
 }
 
 void run_online(const capacity_options& o, const json& change_json) {
-  admin_call call = admin_get(kVerb, o.endpoint, o.region, o.target, std::string(kAdminPath));
+  admin_call call =
+      admin_get(kVerb, o.endpoint, o.region, o.ca_file, o.target, std::string(kAdminPath));
   if (!change_json.empty() || o.evict_now) call.method = "POST";
   if (o.evict_now) call.query = "evict";
   if (call.method == "POST") call.body = change_json.dump();
@@ -103,7 +105,7 @@ void add_capacity_command(CLI::App& app) {
       "capacity",
       "Show or change the cache tier's limits, bucket quotas, no-evict and default TTLs");
   add_target_options(*cmd, o->target);
-  add_endpoint_options(*cmd, o->endpoint, o->region);
+  add_endpoint_options(*cmd, o->endpoint, o->region, o->ca_file);
   cmd->add_option("--max-bytes", o->max_bytes, "node capacity, e.g. 500GiB (0 = unlimited)");
   cmd->add_option("--max-objects", o->max_objects, "node object limit (0 = unlimited)");
   cmd->add_option("--high-watermark", o->high_watermark, "fraction that starts eviction, e.g. 0.9");

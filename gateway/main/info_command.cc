@@ -24,6 +24,7 @@ struct info_options {
   admin_target target;
   std::string endpoint;
   std::string region = "us-east-1";
+  std::string ca_file;
 };
 
 void print_info(const json& j, bool as_json) {
@@ -77,11 +78,11 @@ void add_info_command(CLI::App& app) {
   CLI::App* cmd = app.add_subcommand(
       "info", "Show disks, usage, health and the cache tier of the data directories or a server");
   add_target_options(*cmd, o->target);
-  add_endpoint_options(*cmd, o->endpoint, o->region);
+  add_endpoint_options(*cmd, o->endpoint, o->region, o->ca_file);
   cmd->callback([o] {
     if (!o->endpoint.empty()) {
-      print_info(call_admin_api(
-                     admin_get(kVerb, o->endpoint, o->region, o->target, "/.kvgate/v1/admin/info")),
+      print_info(call_admin_api(admin_get(kVerb, o->endpoint, o->region, o->ca_file, o->target,
+                                          "/.kvgate/v1/admin/info")),
                  o->target.json);
       return;
     }

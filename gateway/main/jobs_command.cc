@@ -36,17 +36,19 @@ void add_jobs_command(CLI::App& app) {
     admin_target target;
     std::string endpoint;
     std::string region = "us-east-1";
+    std::string ca_file;
     std::uint64_t stop = 0;
   };
   auto o = std::make_shared<jobs_options>();
   CLI::App* cmd =
       app.add_subcommand("jobs", "List a running server's maintenance jobs, or stop one");
   add_target_options(*cmd, o->target);
-  add_endpoint_options(*cmd, o->endpoint, o->region);
+  add_endpoint_options(*cmd, o->endpoint, o->region, o->ca_file);
   cmd->add_option("--stop", o->stop, "ask this job to stop after the object in hand");
   cmd->callback([o] {
     if (o->endpoint.empty()) admin_fail(kVerb, "--endpoint is required (jobs run on a server)");
-    admin_call call = admin_get(kVerb, o->endpoint, o->region, o->target, "/.kvgate/v1/admin/jobs");
+    admin_call call =
+        admin_get(kVerb, o->endpoint, o->region, o->ca_file, o->target, "/.kvgate/v1/admin/jobs");
     if (o->stop != 0) {
       call.method = "DELETE";
       call.path += "/" + std::to_string(o->stop);

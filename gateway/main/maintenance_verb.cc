@@ -66,7 +66,7 @@ void print_text(s3::maintenance_kind kind, const json& r) {
 }
 
 admin_call job_call(const maintenance_verb_options& o, std::string_view verb) {
-  return admin_get(verb, o.endpoint, o.region, o.target, std::string(kJobsPath));
+  return admin_get(verb, o.endpoint, o.region, o.ca_file, o.target, std::string(kJobsPath));
 }
 
 // Starts the job on the server and follows it to the end; its report.
@@ -123,7 +123,7 @@ json run_offline(const s3::maintenance_request& request, const maintenance_verb_
 
 void add_maintenance_verb_options(CLI::App& cmd, maintenance_verb_options& options) {
   add_target_options(cmd, options.target);
-  add_endpoint_options(cmd, options.endpoint, options.region);
+  add_endpoint_options(cmd, options.endpoint, options.region, options.ca_file);
   cmd.add_flag("--detach", options.detach,
                "with --endpoint: start the job and return (follow it with kvgate jobs)");
 }

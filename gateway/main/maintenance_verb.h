@@ -17,6 +17,7 @@ struct maintenance_verb_options {
   admin_target target;
   std::string endpoint;  // empty: offline
   std::string region = "us-east-1";
+  std::string ca_file;  // with an https --endpoint
   bool detach = false;  // with --endpoint: print the started job and return
 };
 

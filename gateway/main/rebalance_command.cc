@@ -37,6 +37,7 @@ struct rebalance_options {
   admin_target target;
   std::string endpoint;
   std::string region = "us-east-1";
+  std::string ca_file;
   double rate_mib = 0;
   std::string max_age;
   bool dry_run = false;
@@ -188,7 +189,8 @@ void print_summary(const json& j) {
 }
 
 void run_rebalance(const rebalance_options& o) {
-  if (o.endpoint.empty()) admin_fail(kVerb, "--endpoint http://HOST:PORT (any member) is required");
+  if (o.endpoint.empty())
+    admin_fail(kVerb, "--endpoint http(s)://HOST:PORT (any member) is required");
   if (o.rate_mib < 0) admin_fail(kVerb, "--rate must be >= 0 MiB/s (0 = unlimited)");
   if (o.max_object_mib <= 0) admin_fail(kVerb, "--max-object-size must be > 0 MiB");
   if (o.parallel < 1 || o.parallel > 64) admin_fail(kVerb, "--parallel must be 1..64");
@@ -203,7 +205,7 @@ void run_rebalance(const rebalance_options& o) {
   }
   const gateway::credentials root = root_credentials(kVerb, o.target);
   const client_factory make_client = [&](const std::string& endpoint, const routing_map& map) {
-    return node_client::create(endpoint, root, o.region, map, limits.max_object_size);
+    return node_client::create(endpoint, root, o.region, map, limits.max_object_size, o.ca_file);
   };
 
   auto map = fetch_agreed_map(o.endpoint, make_client);
@@ -222,7 +224,8 @@ void run_rebalance(const rebalance_options& o) {
   if (!o.dry_run) {
     token_bucket rate(o.rate_mib * kMiB);
     mover_settings settings{
-        &*map, root, o.region, limits.max_object_size, o.keep, o.rate_mib > 0 ? &rate : nullptr};
+        &*map,    root, o.region, limits.max_object_size, o.keep, o.rate_mib > 0 ? &rate : nullptr,
+        o.ca_file};
     run_moves(plan, settings, o.parallel, std::chrono::duration<double>(o.progress_seconds), t);
   }
   const double seconds =
@@ -250,7 +253,7 @@ void add_rebalance_command(CLI::App& app) {
       "after a membership change, move objects that sit on a node which no longer owns them to "
       "their owner under the cluster map (docs/scaling.md)");
   add_target_options(*cmd, o->target);
-  add_endpoint_options(*cmd, o->endpoint, o->region);
+  add_endpoint_options(*cmd, o->endpoint, o->region, o->ca_file);
   cmd->add_option("--rate", o->rate_mib,
                   "MiB/s read from the old nodes, all workers [default: 0 = unlimited]");
   cmd->add_option("--max-age", o->max_age,

@@ -53,9 +53,9 @@ mover::mover(const mover_settings& settings)
 boost::system::result<node_client*, std::string> mover::client(std::size_t member) {
   auto& slot = clients_.at(member);
   if (!slot) {
-    auto made =
-        node_client::create(settings_.map->members[member].s3_endpoint, settings_.root,
-                            settings_.region, settings_.map->routing, settings_.max_object_size);
+    auto made = node_client::create(settings_.map->members[member].s3_endpoint, settings_.root,
+                                    settings_.region, settings_.map->routing,
+                                    settings_.max_object_size, settings_.ca_file);
     if (!made) return made.error();
     slot.emplace(std::move(*made));
   }

@@ -42,6 +42,7 @@ struct mover_settings {
   std::uint64_t max_object_size = 0;
   bool keep = false;
   token_bucket* rate = nullptr;
+  std::string ca_file;  // trusted for https members (empty: the system's)
 };
 
 // A worker's connections (one per member, made on first use) and its moves.

@@ -1,14 +1,12 @@
 // `kvgate rebalance`'s connection to one cluster member: SigV4-signed S3
-// requests with the root credentials over one kept-alive plain-HTTP
-// connection, every request routed with the cluster map the rebalance works
+// requests with the root credentials over one kept-alive HTTP or HTTPS
+// connection (node_connection.h), every request routed with the cluster map the rebalance works
 // from (x-kvgate-map-version, x-kvgate-cluster-id), so a node that serves
 // another map refuses with 421 instead of being changed wrongly. Each attempt
 // is bounded by a timeout; a broken connection is redialled once.
 // One instance per worker thread and node: not thread-safe.
 #pragma once
 
-#include <boost/asio/io_context.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/system/result.hpp>
 #include <chrono>
 #include <cstdint>
@@ -20,6 +18,7 @@
 #include "kvgate/gateway/config.h"
 #include "kvgate/gateway/dev_credentials.h"
 #include "kvgate/protocol/uri.h"
+#include "node_connection.h"
 
 namespace kvgate::cli {
 
@@ -52,31 +51,28 @@ struct node_response {
 
 class node_client {
  public:
-  // `endpoint` is http://host:port; fails on anything else.
+  // `endpoint` is http(s)://host:port; fails on anything else, or when
+  // `ca_file` (trusted for https; empty: the system's) cannot be loaded.
   static boost::system::result<node_client, std::string> create(std::string endpoint,
                                                                 gateway::credentials root,
                                                                 std::string region, routing_map map,
-                                                                std::uint64_t body_limit);
+                                                                std::uint64_t body_limit,
+                                                                std::string ca_file = {});
   node_client(node_client&&) = default;
   node_client& operator=(node_client&&) = default;
 
   // One request; an error is a transport failure (any HTTP status is a response).
   boost::system::result<node_response, std::string> send(const node_request& request);
-  const std::string& endpoint() const noexcept { return endpoint_; }
+  const std::string& endpoint() const noexcept { return connection_.endpoint().url; }
 
  private:
-  node_client() = default;
+  explicit node_client(node_connection connection) : connection_(std::move(connection)) {}
   boost::system::result<node_response, std::string> attempt(const node_request& request);
-  std::string endpoint_;
-  std::string host_port_;
-  gateway::listen_address address_;
+  node_connection connection_;
   gateway::credentials root_;
   std::string region_;
   routing_map map_;
   std::uint64_t body_limit_ = 0;
-  std::chrono::seconds timeout_{120};
-  std::unique_ptr<boost::asio::io_context> io_;
-  std::unique_ptr<boost::beast::tcp_stream> stream_;
 };
 
 }  // namespace kvgate::cli
