@@ -206,16 +206,26 @@ int run_bench(client& c, const bench_options& o) {
   const unsigned keys = o.keys ? o.keys : 2 * concurrency;
   std::vector<std::string> names;
   for (unsigned i = 0; i < keys; ++i) names.push_back(o.prefix + "k" + std::to_string(i));
-  const auto data = pattern(o.size);
+  auto data = pattern(o.size);
+  std::vector<std::vector<std::byte>> buffers(concurrency);
+  if (o.op != "put")
+    for (auto& b : buffers) b.resize(o.size);
+  // With --rdma auto|on every buffer is registered, so transfers of RDMA
+  // size move over RDMA where the host and the gateway can (else TCP, or
+  // rdma=on failing them, as the client decides).
+  std::vector<registered_memory> registrations;
+  auto register_buffer = [&](std::vector<std::byte>& b) {
+    if (b.empty()) return;
+    if (auto r = c.register_memory(b)) registrations.push_back(std::move(*r));
+  };
+  register_buffer(data);
+  for (auto& b : buffers) register_buffer(b);
   if (o.op != "put" && o.populate) {
     if (auto e = populate(c, o, names, data)) {
       fmt::print(stderr, "kvgate-cli bench: {}\n", *e);
       return 1;
     }
   }
-  std::vector<std::vector<std::byte>> buffers(concurrency);
-  if (o.op != "put")
-    for (auto& b : buffers) b.resize(o.size);
   const tally t = run_operations(
       concurrency, o.count, o.seconds, o.size,
       [&](unsigned w, std::uint64_t i) -> std::optional<std::string> {

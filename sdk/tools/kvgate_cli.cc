@@ -13,6 +13,7 @@
 #include <CLI/CLI.hpp>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <thread>
 #include <vector>
 
@@ -101,9 +102,37 @@ int fail(const sdk::error& e) {
 
 constexpr std::uint64_t kProgressBytes = 64ull << 20;
 
-// FILE -> s3://bucket/key from the file's mapped pages.
-int put_file(sdk::client& client, const std::string& path, const object_name& o, bool if_none_match,
-             bool progress) {
+// Anonymous memory registered for RDMA (client::register_memory): file
+// pages cannot be registered for the gateway to write into or read from
+// (a read-only mapping refuses REMOTE_WRITE, and the page cache may replace
+// a file's pages), so with --rdma auto|on a transfer of RDMA size is staged
+// here: one copy between the file and this buffer, the transfer itself
+// zero-copy. Empty when the client cannot use RDMA (rdma=off, no device,
+// below the RDMA threshold): the transfer then uses the file's pages over TCP.
+class rdma_staging {
+ public:
+  rdma_staging(sdk::client& client, const sdk::client_options& options, std::uint64_t size) {
+    if (options.rdma == sdk::rdma_mode::off || size < options.min_rdma_bytes || size == 0) return;
+    auto bytes = std::make_unique_for_overwrite<std::byte[]>(size);
+    auto reg = client.register_memory(bytes.get(), size);
+    if (!reg) return;  // rdma=on then fails the transfer itself, saying why
+    bytes_ = std::move(bytes);
+    size_ = size;
+    registration_.emplace(std::move(*reg));
+  }
+  explicit operator bool() const noexcept { return registration_.has_value(); }
+  std::span<std::byte> bytes() { return {bytes_.get(), size_}; }
+
+ private:
+  std::unique_ptr<std::byte[]> bytes_;
+  std::size_t size_ = 0;
+  std::optional<sdk::registered_memory> registration_;  // deregistered before bytes_ is freed
+};
+
+// FILE -> s3://bucket/key from the file's mapped pages (or, for RDMA, from
+// a registered copy of them).
+int put_file(sdk::client& client, const sdk::client_options& options, const std::string& path,
+             const object_name& o, bool if_none_match, bool progress) {
   mapped_file file;
   if (!file.open_read(path)) {
     fmt::print(stderr, "kvgate-cli: cannot read {}\n", path);
@@ -112,6 +141,11 @@ int put_file(sdk::client& client, const std::string& path, const object_name& o,
   sdk::put_options po;
   po.if_none_match = if_none_match;
   auto data = file.bytes();
+  rdma_staging staged(client, options, data.size());
+  if (staged) {
+    std::memcpy(staged.bytes().data(), data.data(), data.size());
+    data = staged.bytes();
+  }
   auto fut = client.async_put(o.bucket, o.key, data, po);
   auto r =
       wait_with_progress(client, fut, data.size(), true, progress && data.size() >= kProgressBytes);
@@ -121,14 +155,23 @@ int put_file(sdk::client& client, const std::string& path, const object_name& o,
   return 0;
 }
 
-// s3://bucket/key -> FILE (its pages written in place) or stdout ("-").
-int get_file(sdk::client& client, const object_name& o, const std::string& path, bool progress) {
+// s3://bucket/key -> FILE (its pages written in place, or for RDMA a
+// registered buffer copied to them) or stdout ("-").
+int get_file(sdk::client& client, const sdk::client_options& options, const object_name& o,
+             const std::string& path, bool progress) {
   auto info = client.head(o.bucket, o.key);
   if (!info) return fail(info.error());
   std::vector<std::byte> memory;
   mapped_file file;
   std::span<std::byte> buffer;
-  if (path == "-") {
+  rdma_staging staged(client, options, info->size);
+  if (staged) {
+    buffer = staged.bytes();
+    if (path != "-" && !file.create(path, info->size)) {
+      fmt::print(stderr, "kvgate-cli: cannot write {}\n", path);
+      return 1;
+    }
+  } else if (path == "-") {
     memory.resize(info->size);
     buffer = memory;
   } else {
@@ -142,8 +185,9 @@ int get_file(sdk::client& client, const object_name& o, const std::string& path,
   auto r =
       wait_with_progress(client, fut, info->size, false, progress && info->size >= kProgressBytes);
   if (!r) return fail(r.error());
+  if (staged && path != "-") std::memcpy(file.bytes().data(), buffer.data(), r->bytes);
   if (path == "-") {
-    fwrite(memory.data(), 1, r->bytes, stdout);
+    fwrite(buffer.data(), 1, r->bytes, stdout);
   } else {
     if (r->bytes != info->size && !file.truncate(r->bytes)) return 1;
     fmt::print(stderr, "s3://{}/{} -> {} ({} bytes{})\n", o.bucket, o.key, path, r->bytes,
@@ -166,8 +210,8 @@ int main(int argc, char** argv) {
   app.add_option("--addressing", addressing, "path or virtual")
       ->check(CLI::IsMember({"path", "virtual"}));
   app.add_option("--rdma", rdma,
-                 "auto|on|off (the CLI does not register its files for RDMA: auto and off use "
-                 "TCP, on fails transfers of RDMA size)")
+                 "auto|on|off: with auto and on, transfers of RDMA size are staged in registered "
+                 "memory and moved over RDMA when the host and the gateway can (on: or fail)")
       ->check(CLI::IsMember({"auto", "on", "off"}));
   app.add_option("--profile", profile, "profile in ~/.aws/credentials");
   app.add_option("--region", region, "SigV4 region");
@@ -246,11 +290,11 @@ int main(int argc, char** argv) {
   if (*put) {
     auto o = object_arg(dst);
     if (!o) return 2;
-    rc = put_file(client, src, *o, if_none_match, progress);
+    rc = put_file(client, options, src, *o, if_none_match, progress);
   } else if (*get) {
     auto o = object_arg(src);
     if (!o) return 2;
-    rc = get_file(client, *o, dst, progress);
+    rc = get_file(client, options, *o, dst, progress);
   } else if (*cp) {
     const bool upload = !src.starts_with("s3://") && dst.starts_with("s3://");
     const bool download = src.starts_with("s3://") && !dst.starts_with("s3://");
@@ -262,8 +306,8 @@ int main(int argc, char** argv) {
     }
     auto o = object_arg(upload ? dst : src);
     if (!o) return 2;
-    rc = upload ? put_file(client, src, *o, if_none_match, progress)
-                : get_file(client, *o, dst, progress);
+    rc = upload ? put_file(client, options, src, *o, if_none_match, progress)
+                : get_file(client, options, *o, dst, progress);
   } else if (*head) {
     auto o = object_arg(src);
     if (!o) return 2;
