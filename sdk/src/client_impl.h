@@ -174,6 +174,11 @@ struct client::impl {
                                                                     const std::string& key,
                                                                     std::span<const std::byte> data,
                                                                     const put_options& opts);
+  // client_options::rdma_register_mappings: registers the anonymous mapping
+  // holding [data, data + size) and returns its region; nullopt when that
+  // mapping is not eligible (remembered: not looked up again).
+  std::optional<detail::memory_region> register_mapping_of(const std::byte* data,
+                                                           std::uint64_t size);
   // Its pieces: the node (the key's owner with direct routing; nullopt when
   // that owner is bypassed), the route (under rdma_mutex), discovery, the
   // session, the reply reported to the rail's state machine (fencing or
@@ -232,6 +237,9 @@ struct client::impl {
   std::shared_ptr<rdma_connector> rdma_connector_;
   std::shared_ptr<detail::rdma_memory_registry> rdma_memory =
       std::make_shared<detail::rdma_memory_registry>();
+  // rdma_register_mappings: ranges found not eligible (bounded).
+  std::mutex mapping_mutex;
+  std::vector<std::pair<std::uintptr_t, std::uintptr_t>> mappings_refused;
   // Runs the blocking RDMA calls (rdma_connect, ibv_reg_mr) off the io threads.
   asio::thread_pool rdma_blocking{1};
 

@@ -261,7 +261,10 @@ asio::awaitable<result<std::optional<client::impl::rdma_ticket>>> client::impl::
     const std::string& bucket, const std::string& key, rdma_operation op, std::uint64_t bytes,
     const std::byte* data, std::uint64_t window, unsigned attempt) {
   using out = result<std::optional<rdma_ticket>>;
-  const auto region = rdma_memory->find(data, window);
+  auto region = rdma_memory->find(data, window);
+  if (!region && options.rdma_register_mappings && options.rdma != rdma_mode::off &&
+      rdma_device_present && bytes >= options.min_rdma_bytes)
+    region = register_mapping_of(data, window);
   // Only a transfer that may go RDMA looks up its node (a map fetch at most).
   if (options.rdma == rdma_mode::off || !rdma_device_present || !region) {
     std::lock_guard lock(rdma_mutex);

@@ -10,6 +10,7 @@
 //   kvgate_sdk_check ... rdma [--expect rdma|tcp] [--rounds N]
 //   kvgate_sdk_check ... rdma-expiry [--expire-wait S]
 //   kvgate_sdk_check ... rdma-cluster [--keys N] [--nodes N] [--dead-node-keys N]
+//   kvgate_sdk_check ... rdma-pool
 //                                  (RDMA again on a new session after the
 //                                   gateway's session TTL; the soft-RoCE guest)
 //                                  (registered memory, 32 MiB over RDMA or
@@ -18,6 +19,8 @@
 // line prefixed "STATS ", and exits 0 only when every check passed.
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <cstring>
@@ -520,6 +523,73 @@ void run_rdma_cluster(sdk::client_options options, const std::string& bucket, in
         fmt::format("stats: transport says rdma on {} of {} nodes", nodes, nodes));
 }
 
+// client_options::rdma_register_mappings (tests/rdma_vm/sdk_cases.sh): no
+// register_memory() call; buffers are slices of a 64 MiB anonymous pool, as
+// LMCache hands its connectors. The first RDMA-eligible transfer registers
+// the pool's mapping, and every 4 MiB PUT and GET then goes over RDMA,
+// byte-exact. A buffer in a file mapping is never registered: TCP.
+void run_rdma_pool(sdk::client_options options, const std::string& bucket) {
+  options.rdma_register_mappings = true;
+  auto made = sdk::client::create(options);
+  if (!check_ok(made, "client with rdma_register_mappings")) return;
+  sdk::client& c = **made;
+  check_ok(c.create_bucket(bucket), "create bucket");
+  const std::size_t pool_size = 64u << 20, size = 4u << 20;
+  void* mapped =
+      mmap(nullptr, pool_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (mapped == MAP_FAILED) {
+    check(false, "mmap a 64 MiB pool");
+    return;
+  }
+  const std::span<std::byte> pool(static_cast<std::byte*>(mapped), pool_size);
+  const int objects = 6;
+  for (int i = 0; i < objects; ++i) {
+    const std::string key = fmt::format("pool/segment-{}", i);
+    const auto want = pattern(size, 300 + static_cast<std::uint64_t>(i));
+    const auto slot = pool.subspan(static_cast<std::size_t>(i) * size, size);
+    std::memcpy(slot.data(), want.data(), size);
+    check_ok(c.put(bucket, key, slot), "put 4 MiB from the pool " + key);
+    const auto into = pool.subspan(pool_size - size - static_cast<std::size_t>(i) * size, size);
+    std::memset(into.data(), 0, size);
+    auto got = c.get(bucket, key, into);
+    if (check_ok(got, "get 4 MiB into the pool " + key))
+      check(got->bytes == size && same(into, want) && got->checksum_verified,
+            "byte-exact, CRC32C verified " + key);
+  }
+  // A file mapping: never registered, so that GET goes TCP.
+  char path[] = "/tmp/kvgate-sdk-check-XXXXXX";
+  const int fd = mkstemp(path);
+  bool file_ok = fd >= 0 && ftruncate(fd, static_cast<off_t>(size)) == 0;
+  void* file_map =
+      file_ok ? mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0) : MAP_FAILED;
+  if (file_map != MAP_FAILED) {
+    const std::span<std::byte> into(static_cast<std::byte*>(file_map), size);
+    auto got = c.get(bucket, "pool/segment-0", into);
+    if (check_ok(got, "get into a file mapping"))
+      check(same(into, pattern(size, 300)), "file-mapping get byte-exact");
+    munmap(file_map, size);
+  } else {
+    check(false, "map a temporary file");
+  }
+  if (fd >= 0) {
+    close(fd);
+    unlink(path);
+  }
+  const auto s = c.stats();
+  print_stats(s);
+  fmt::print("TRANSPORT {}\n", s.transport);
+  const auto transfers = 2ull * objects;
+  check(
+      s.rdma.rdma_ops == transfers,
+      fmt::format("stats: {} RDMA ops (want {}: every pool transfer)", s.rdma.rdma_ops, transfers));
+  check(s.rdma.fallbacks == 0 && s.rdma.failures == 0, "stats: no fallback or failure");
+  check(
+      s.rdma.ineligible[static_cast<std::size_t>(sdk::ineligible_reason::buffer_not_registered)] ==
+          1,
+      "stats: the file-mapping get counted as not registered");
+  munmap(mapped, pool_size);
+}
+
 // Session expiry (the gateway runs with a short --rdma-session-ttl-seconds):
 // a 32 MiB PUT and GET over RDMA open the session, the client then stays idle
 // for `wait_seconds`, longer than the TTL, and the next PUT and GET must still
@@ -609,7 +679,8 @@ int main(int argc, char** argv) {
                  "rdma-cluster scenario: only read back; this many keys are on a stopped node");
   app.add_option("scenario", scenario)
       ->required()
-      ->check(CLI::IsMember({"all", "restart", "rdma", "rdma-expiry", "rdma-cluster"}));
+      ->check(
+          CLI::IsMember({"all", "restart", "rdma", "rdma-expiry", "rdma-cluster", "rdma-pool"}));
   CLI11_PARSE(app, argc, argv);
   spdlog::set_level(spdlog::level::warn);
   if (!connect_to.empty()) options.connect_to = connect_to;
@@ -625,6 +696,8 @@ int main(int argc, char** argv) {
       run_rdma(options, bucket, expect, std::max(rounds, 1));
     else if (scenario == "rdma-cluster")
       run_rdma_cluster(options, bucket, keys, nodes, dead_node_keys);
+    else if (scenario == "rdma-pool")
+      run_rdma_pool(options, bucket);
     else
       run_rdma_expiry(options, bucket, expire_wait);
     fmt::print("{} failure(s)\n", failures);

@@ -86,6 +86,11 @@ sdk_cli_rdma() {
     { echo "FAIL: fewer RDMA ops than transfers"; return 1; }
 }
 run_case -n gateway_rdma_start sdk_cli_rdma 300 sdk_cli_rdma
+# rdma_register_mappings: buffers from an unregistered 64 MiB pool (as LMCache
+# hands them to its connectors) go over RDMA once the pool's mapping is
+# registered on first use; a file mapping stays TCP.
+run_case -n gateway_rdma_start sdk_rdma_pool 300 kvgate_sdk_check --endpoint "$KVGATE_URL" \
+  --bucket sdk-pool rdma-pool
 run_case -a -n gateway_rdma_start gateway_rdma_stop 60 sdk_gateway_stop gateway_rdma
 # Session expiry: a gateway whose sessions expire after 4 idle seconds; the
 # client idles 12 s between two PUT+GET pairs and must stay on RDMA (a new

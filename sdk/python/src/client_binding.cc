@@ -225,7 +225,7 @@ verify_tls, addressing ('path'|'virtual'), connect_to, connect_timeout,
 request_timeout, max_attempts, retry_base_delay, retry_max_delay (seconds),
 io_threads, pool_size, parallelism, part_size, multipart_threshold,
 parallel_get_threshold, rdma ('auto'|'on'|'off'), min_rdma_bytes,
-cluster_routing (route each key to its node from the cluster map),
+rdma_register_mappings (register a pool's mapping on first use), cluster_routing (route each key to its node from the cluster map),
 node_bypass, map_refresh (seconds).
 Buffers are bytes-like objects (numpy arrays, bytearray, memoryview...) or
 CPU torch tensors, used in place. Errors raise kvgate.Error.)doc")

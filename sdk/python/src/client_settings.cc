@@ -101,6 +101,8 @@ const std::map<std::string, setter>& setters() {
        [](auto& o, auto&, py::handle v, auto& n) { o.node_bypass = seconds_option(v, n); }},
       {"map_refresh",
        [](auto& o, auto&, py::handle v, auto& n) { o.map_refresh = seconds_option(v, n); }},
+      {"rdma_register_mappings",
+       [](auto& o, auto&, py::handle v, auto&) { o.rdma_register_mappings = v.cast<bool>(); }},
       {"min_rdma_bytes",
        [](auto& o, auto&, py::handle v, auto& n) { o.min_rdma_bytes = bytes_option(v, n); }},
   };

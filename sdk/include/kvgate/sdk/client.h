@@ -61,6 +61,16 @@ struct client_options {
 
   rdma_mode rdma = rdma_mode::automatic;
   std::uint64_t min_rdma_bytes = 256 * 1024;
+  // For callers that cannot call register_memory() (LMCache's connectors
+  // hand over buffers from LMCache's own pool): an RDMA-eligible buffer that
+  // is not registered makes the client register the whole anonymous
+  // read-write mapping holding it (/proc/self/maps), once, and keep it
+  // registered for the client's life. Only for pools that stay mapped as
+  // long as the client: a mapping unmapped and mapped again at the same
+  // address would leave a stale registration (the CRC32C checks of every
+  // RDMA PUT and GET then fail the transfer; bytes are never stored or
+  // returned wrong). Heap, stack and file mappings are never registered.
+  bool rdma_register_mappings = false;
   rdma_fallback_config rdma_fallback;  // TTL and cool-downs (mode and min size come from above)
   // Client side of RDMA sessions; null: the verbs one (make_verbs_connector()).
   // Tests inject fakes here.
