@@ -62,7 +62,7 @@ TEST_CASE("a reload refuses what needs a restart or breaks the version rule") {
             .starts_with("[cluster] members changed but map_version stayed 3"));
 }
 
-TEST_CASE("readers see one whole map while it is replaced") {
+TEST_CASE("readers see one whole map while it is replaced", "[concurrency]") {
   live_cluster_map live(map_of(1, 1));
   std::atomic<bool> stop{false};
   std::atomic<std::uint64_t> torn{0}, reads{0};
