@@ -350,6 +350,33 @@ void run_all(sdk::client& c, const sdk::client_options& options, const std::stri
         "stats: keep-alive connections reused");
 }
 
+// A client for an RDMA scenario: created, its bucket created, and a pool of
+// two `size` areas registered (PUTs from the first, GETs into the second).
+// Null (the failure reported) when any step failed.
+struct rdma_fixture {
+  std::unique_ptr<sdk::client> client;
+  std::vector<std::byte> pool;
+  std::optional<sdk::registered_memory> registration;
+  std::span<std::byte> put_area, get_area;
+};
+
+std::unique_ptr<rdma_fixture> open_rdma_fixture(const sdk::client_options& options,
+                                                const std::string& bucket, std::size_t size,
+                                                const std::string& what) {
+  auto made = sdk::client::create(options);
+  if (!check_ok(made, "client with " + what)) return nullptr;
+  auto f = std::make_unique<rdma_fixture>();
+  f->client = std::move(*made);
+  check_ok(f->client->create_bucket(bucket), "create bucket");
+  f->pool.resize(2 * size);
+  auto reg = f->client->register_memory(f->pool);
+  if (!check_ok(reg, fmt::format("register {} MiB for RDMA", (2 * size) >> 20))) return nullptr;
+  f->registration.emplace(std::move(*reg));
+  f->put_area = std::span(f->pool).first(size);
+  f->get_area = std::span(f->pool).subspan(size);
+  return f;
+}
+
 // The RDMA fast path (tests/rdma_vm/sdk_cases.sh): 32 MiB PUTs and GETs from
 // and into registered memory, byte-exact. `expect` is "rdma" (every large
 // transfer over RDMA, no fallback) or "tcp" (the gateway has RDMA off: the
@@ -357,21 +384,16 @@ void run_all(sdk::client& c, const sdk::client_options& options, const std::stri
 // prints MEASURE lines (MiB/s of the SDK over RDMA, then over TCP).
 void run_rdma(const sdk::client_options& options, const std::string& bucket,
               const std::string& expect, int rounds) {
-  auto made = sdk::client::create(options);
-  if (!check_ok(made, "client with rdma=auto")) return;
-  sdk::client& c = **made;
-  check_ok(c.create_bucket(bucket), "create bucket");
   const std::size_t size = 32u << 20;
+  auto f = open_rdma_fixture(options, bucket, size, "rdma=auto");
+  if (!f) return;
+  sdk::client& c = *f->client;
   const auto want = pattern(size, 11);
-  std::vector<std::byte> pool(2 * size);
-  auto reg = c.register_memory(pool);
-  if (!check_ok(reg, "register 64 MiB for RDMA")) return;
-  std::memcpy(pool.data(), want.data(), size);
-  const std::span<std::byte> put_area = std::span(pool).first(size);
-  const std::span<std::byte> get_area = std::span(pool).subspan(size);
-  const auto timed = [](auto&& f) {
+  std::memcpy(f->put_area.data(), want.data(), size);
+  const std::span<std::byte> put_area = f->put_area, get_area = f->get_area;
+  const auto timed = [](auto&& work) {
     const auto t0 = std::chrono::steady_clock::now();
-    f();
+    work();
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   };
   double put_s = 0, get_s = 0;
@@ -459,17 +481,12 @@ void run_rdma(const sdk::client_options& options, const std::string& bucket,
 // node bypassed), all others byte-exact over RDMA from the live nodes.
 void run_rdma_cluster(sdk::client_options options, const std::string& bucket, int keys,
                       std::size_t nodes, int dead_node_keys) {
-  options.cluster_routing = true;
-  auto made = sdk::client::create(options);
-  if (!check_ok(made, "client with rdma=auto and cluster routing")) return;
-  sdk::client& c = **made;
-  check_ok(c.create_bucket(bucket), "create bucket on every member");
+  options.cluster_routing = true;  // create_bucket then creates it on every member
   const std::size_t size = 4u << 20;
-  std::vector<std::byte> pool(2 * size);
-  auto reg = c.register_memory(pool);
-  if (!check_ok(reg, "register 8 MiB for RDMA")) return;
-  const std::span<std::byte> put_area = std::span(pool).first(size);
-  const std::span<std::byte> get_area = std::span(pool).subspan(size);
+  auto f = open_rdma_fixture(options, bucket, size, "rdma=auto and cluster routing");
+  if (!f) return;
+  sdk::client& c = *f->client;
+  const std::span<std::byte> put_area = f->put_area, get_area = f->get_area;
   if (dead_node_keys >= 0) {
     int misses = 0;
     for (int i = 0; i < keys; ++i) {
@@ -597,16 +614,11 @@ void run_rdma_pool(sdk::client_options options, const std::string& bucket) {
 // no-session decline, or a dropped connection), never falling back to TCP.
 void run_rdma_expiry(const sdk::client_options& options, const std::string& bucket,
                      int wait_seconds) {
-  auto made = sdk::client::create(options);
-  if (!check_ok(made, "client with rdma=auto")) return;
-  sdk::client& c = **made;
-  check_ok(c.create_bucket(bucket), "create bucket");
   const std::size_t size = 32u << 20;
-  std::vector<std::byte> pool(2 * size);
-  auto reg = c.register_memory(pool);
-  if (!check_ok(reg, "register 64 MiB for RDMA")) return;
-  const std::span<std::byte> put_area = std::span(pool).first(size);
-  const std::span<std::byte> get_area = std::span(pool).subspan(size);
+  auto f = open_rdma_fixture(options, bucket, size, "rdma=auto");
+  if (!f) return;
+  sdk::client& c = *f->client;
+  const std::span<std::byte> put_area = f->put_area, get_area = f->get_area;
   auto round_trip = [&](const std::string& key, int seed) {
     const auto want = pattern(size, seed);
     std::memcpy(put_area.data(), want.data(), size);
