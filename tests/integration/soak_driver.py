@@ -389,6 +389,7 @@ class Soak:
             "p50_ms": soak_report.percentile(single, 50),
             "p99_ms": soak_report.percentile(single, 99), "ops": ops,
             "rss_mib": rss_mib(self.pid), "fds": open_fds(self.pid),
+            "fds_not_files": open_fds_not_files(self.pid),
             "connections_open": self.open_now,
             # after the deadline: requests in flight finishing, clients closing
             "drain": t > self.seconds + 0.5})
@@ -442,6 +443,21 @@ def rss_mib(pid):
 
 def open_fds(pid):
     return len(os.listdir(f"/proc/{pid}/fd"))
+
+
+def open_fds_not_files(pid):
+    """Descriptors that are not files (sockets, pipes, eventfds, epoll...):
+    the part of the count that does not follow the shard files of the
+    requests in flight at the instant of the sample."""
+    count = 0
+    for name in os.listdir(f"/proc/{pid}/fd"):
+        try:
+            target = os.readlink(f"/proc/{pid}/fd/{name}")
+        except OSError:
+            continue  # closed meanwhile
+        if not target.startswith("/"):
+            count += 1
+    return count
 
 
 def raise_open_file_limit():

@@ -17,9 +17,10 @@ errors, the server's RSS and open descriptors), `totals`, `fd_baseline`,
     first third's highest x rss_factor + rss_slack_mib;
   - descriptors: never above baseline + connections + max_inflight x disks
     + fd_slack (one socket per connection, at most one open shard file per
-    disk per admitted request), the last third's median not above the first
-    third's median + fd_slack (the peaks follow the in-flight shard files of
-    the sampled instant), and back to baseline +- fd_return_slack after
+    disk per admitted request); the descriptors that are not files (sockets,
+    pipes, eventfds) in the last third at most fd_slack above the first's
+    (medians; the file count follows the in-flight shard files of the sampled
+    instant); and all of them back to baseline +- fd_return_slack after
     the clients closed;
   - latency: the median of the last third's interval p99s (all single-request
     operations) at most p99_factor x the median of the first third's.
@@ -76,15 +77,16 @@ def check(run, rss_factor, rss_slack_mib, p99_factor, fd_slack, fd_return_slack,
     fd_max = max(r["fds"] for r in rows)
     if fd_max > fd_cap:
         failures.append(f"open descriptors reached {fd_max} > bound {fd_cap}")
-    # The level, not the peaks: a sample's count includes the shard files of
-    # whichever requests are in flight at that instant (0 to max_inflight x
-    # disks), so the highest sample of a third is noise; a leak raises the
-    # median of every later interval.
-    first_fds = statistics.median(r["fds"] for r in first)
-    last_fds = statistics.median(r["fds"] for r in last)
+    # Growth is judged on the descriptors that are not files: a sample's
+    # whole count includes the shard files of whichever requests are in
+    # flight at that instant (0 to max_inflight x disks; CI saw 365-655
+    # within one minute, so even the medians of six samples differed by 65
+    # with no leak). A leaked file shows in the return to the baseline below.
+    first_fds = statistics.median(r["fds_not_files"] for r in first)
+    last_fds = statistics.median(r["fds_not_files"] for r in last)
     if last_fds > first_fds + fd_slack:
-        failures.append(f"descriptors grew: last third median {last_fds:.0f} > first third "
-                        f"median {first_fds:.0f} + {fd_slack}")
+        failures.append(f"descriptors other than files grew: last third median {last_fds:.0f} > "
+                        f"first third median {first_fds:.0f} + {fd_slack}")
     if abs(run["fd_after_close"] - run["fd_baseline"]) > fd_return_slack:
         failures.append(f"descriptors after the clients closed: {run['fd_after_close']}, "
                         f"baseline {run['fd_baseline']} (+-{fd_return_slack})")
@@ -132,15 +134,17 @@ def summary(run, warmup):
 def table(run):
     """The per-interval table as text."""
     head = (f"{'t s':>6} {'req':>6} {'req/s':>7} {'503':>5} {'err':>4} {'RSS MiB':>8} {'fds':>5} "
-            f"{'p50 ms':>7} {'p99 ms':>7} " + " ".join(f"{op + ' p99':>13}" for op in OPERATIONS))
+            f"{'!file':>5} {'p50 ms':>7} {'p99 ms':>7} " + " ".join(f"{op + ' p99':>13}" for op in OPERATIONS))
     lines = [head]
     for r in run["intervals"]:
         per_op = " ".join(f"{_ms(r['ops'][op]['p99_ms']):>13}" for op in OPERATIONS)
         mark = "*" if r.get("drain") else " "
         lines.append(f"{r['t']:>5.0f}{mark} {r['requests']:>6} {r['rate']:>7.1f} {r['slow_down']:>5} "
-                     f"{r['errors']:>4} {r['rss_mib']:>8.0f} {r['fds']:>5} {_ms(r['p50_ms']):>7} "
+                     f"{r['errors']:>4} {r['rss_mib']:>8.0f} {r['fds']:>5} "
+                     f"{r.get('fds_not_files', '-'):>5} {_ms(r['p50_ms']):>7} "
                      f"{_ms(r['p99_ms']):>7} {per_op}")
-    lines.append("(* after the deadline: in-flight requests finishing, clients closing)")
+    lines.append("(* after the deadline: in-flight requests finishing, clients closing; "
+                 "!file: descriptors that are not files)")
     return "\n".join(lines)
 
 

@@ -16,7 +16,8 @@ Bounds (soak_report.py; the reasons are in docs/reliability.md, "Soak"):
     first third's highest x 1.25 + 96 MiB (ASan's 256 MiB quarantine and its
     allocator's per-thread caches fill during the warm-up and then stay);
   - descriptors: <= baseline + 256 + 192 x 6 + 64 throughout, the thirds'
-    medians within 64 of each other (peaks follow the in-flight shard files), back to the baseline +- 8 after the
+    medians of the non-file descriptors (sockets, pipes, eventfds) within 64
+    of each other (the file count follows the in-flight shard files), back to the baseline +- 8 after the
     clients closed;
   - latency: the median of the last third's interval p99s <= 3 x the first
     third's (other builds share the 2 cores: a single interval may spike).
