@@ -135,33 +135,25 @@ boost::system::result<node_connection::response, std::string> node_connection::e
     return {in_place_error, fmt::format("{} {}: {}", what, endpoint_.url, ec.message())};
   };
   beast::tcp_stream& tcp = secure_ ? secure_->next_layer() : *plain_;
-  auto write = [&](auto& stream) {
-    http::async_write(stream, req, [&](boost::system::error_code e, std::size_t) { ec = e; });
+  // One operation on whichever stream is open, bounded by the timeout.
+  auto step = [&](auto&& start) {
+    tcp.expires_after(options_.timeout);
+    if (secure_) {
+      start(*secure_);
+    } else {
+      start(*plain_);
+    }
+    run_one(*io_);
   };
-  tcp.expires_after(options_.timeout);
-  if (secure_) {
-    write(*secure_);
-  } else {
-    write(*plain_);
-  }
-  run_one(*io_);
+  auto done = [&](boost::system::error_code e, std::size_t) { ec = e; };
+  step([&](auto& stream) { http::async_write(stream, req, done); });
   if (ec) return fail("request to");
 
   beast::flat_buffer buffer;
   http::response_parser<http::string_body> parser;
   parser.body_limit(body_limit);
   if (head) parser.skip(true);
-  auto read = [&](auto& stream) {
-    http::async_read(stream, buffer, parser,
-                     [&](boost::system::error_code e, std::size_t) { ec = e; });
-  };
-  tcp.expires_after(options_.timeout);
-  if (secure_) {
-    read(*secure_);
-  } else {
-    read(*plain_);
-  }
-  run_one(*io_);
+  step([&](auto& stream) { http::async_read(stream, buffer, parser, done); });
   if (ec) return fail("no complete answer from");
   response res = parser.release();
   if (!res.keep_alive()) close();

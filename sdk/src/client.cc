@@ -228,14 +228,14 @@ std::string describe_transport(const client::impl& state) {
   if (state.options.rdma == rdma_mode::off) return plain + " (rdma off)";
   if (!state.rdma_device_present) return plain + " (" + state.rdma_unused_reason + ")";
   if (state.rdma_memory->empty()) return plain + " (no memory registered for RDMA)";
-  std::vector<const detail::rdma_rail*> tried;
-  for (const auto& [node, rail] : state.rdma_rails)
-    if (rail->path.state() != path_state::unknown) tried.push_back(rail.get());
   if (!state.routing_directly()) {
     auto it = state.rdma_rails.find(state.options.endpoint);
     if (it == state.rdma_rails.end()) return plain + " (RDMA not tried yet)";
     return describe_rail(state, *it->second, plain);
   }
+  std::vector<const detail::rdma_rail*> tried;
+  for (const auto& [node, rail] : state.rdma_rails)
+    if (rail->path.state() != path_state::unknown) tried.push_back(rail.get());
   if (tried.empty()) return plain + " (RDMA not tried yet with the cluster's nodes)";
   const auto on_rdma = std::count_if(tried.begin(), tried.end(), [](const detail::rdma_rail* r) {
     return r->path.state() == path_state::supported;

@@ -177,6 +177,9 @@ struct client::impl {
   // client_options::rdma_register_mappings: registers the anonymous mapping
   // holding [data, data + size) and returns its region; nullopt when that
   // mapping is not eligible (remembered: not looked up again).
+  // True when `data` lies in a range already found not eligible (cheap: no
+  // lookup, callable on an io thread).
+  bool mapping_refused(const std::byte* data);
   std::optional<detail::memory_region> register_mapping_of(const std::byte* data,
                                                            std::uint64_t size);
   // Its pieces: the node (the key's owner with direct routing; nullopt when

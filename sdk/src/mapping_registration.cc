@@ -3,6 +3,8 @@
 // buffers inside a pool (LMCache's connectors) still get zero-copy RDMA.
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 #include "client_impl.h"
 #include "process_mappings.h"
 
@@ -16,13 +18,18 @@ constexpr std::size_t kMaxRefusedRanges = 256;
 
 }  // namespace
 
+bool client::impl::mapping_refused(const std::byte* data) {
+  std::lock_guard lock(mapping_mutex);
+  const auto p = reinterpret_cast<std::uintptr_t>(data);
+  return std::any_of(mappings_refused.begin(), mappings_refused.end(),
+                     [p](const auto& range) { return p >= range.first && p < range.second; });
+}
+
 std::optional<memory_region> client::impl::register_mapping_of(const std::byte* data,
                                                                std::uint64_t size) {
   std::lock_guard lock(mapping_mutex);
   if (auto region = rdma_memory->find(data, size)) return region;  // registered meanwhile
   const auto p = reinterpret_cast<std::uintptr_t>(data);
-  for (const auto& [start, end] : mappings_refused)
-    if (p >= start && p < end) return std::nullopt;
   const auto mapping = mapping_of(data);
   if (!mapping) return std::nullopt;
   if (!mapping->anonymous_rw || size > mapping->end - p) {

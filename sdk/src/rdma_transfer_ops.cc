@@ -263,10 +263,11 @@ asio::awaitable<result<std::optional<client::impl::rdma_ticket>>> client::impl::
   using out = result<std::optional<rdma_ticket>>;
   auto region = rdma_memory->find(data, window);
   if (!region && options.rdma_register_mappings && options.rdma != rdma_mode::off &&
-      rdma_device_present && bytes >= options.min_rdma_bytes) {
+      rdma_device_present && bytes >= options.min_rdma_bytes && !mapping_refused(data)) {
     // Reading /proc/self/maps and ibv_reg_mr of a whole pool (pinning every
     // page: seconds for a large one) block: on the client's blocking
-    // thread, not an io thread.
+    // thread, not an io thread. A buffer in a range already refused skips
+    // the hop.
     const auto home = co_await asio::this_coro::executor;
     co_await asio::post(rdma_blocking.get_executor(), asio::use_awaitable);
     region = register_mapping_of(data, window);
