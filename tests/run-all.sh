@@ -87,14 +87,15 @@ asan() {
 tsan() {
   cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DKVGATE_SANITIZE=thread \
     -DKVGATE_BUILD_PERF=OFF >"$logs/tsan-configure.log" 2>&1 || { cat "$logs/tsan-configure.log"; return 1; }
-  cmake --build build-tsan -j "$jobs" --target kvgate_erasure_tests kvgate_rdma_tests kvgate_s3_tests kvgate_gateway_tests \
+  cmake --build build-tsan -j "$jobs" --target kvgate_erasure_tests kvgate_rdma_tests kvgate_s3_tests kvgate_gateway_tests kvgate_sdk_tests \
     >"$logs/tsan-build.log" 2>&1 || { tail -n 80 "$logs/tsan-build.log"; return 1; }
   # The concurrent parts: the [concurrency] cases, the store (per-key locks,
   # pinned readers, the parallel per-disk pool), the cache tier (background
   # evictor beside writers and readers), the codec's shared tables,
   # the whole RDMA library (registry, staging, transfers on strands), and the
   # admin API's maintenance jobs (a thread per job beside the server), and the
-  # snapshots a SIGHUP reload replaces under running requests (live_snapshot).
+  # snapshots a SIGHUP reload replaces under running requests (live_snapshot),
+  # and the SDK's per-server cap on requests in flight (request_slots).
   local rc=0
   TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:suppressions=$root/tests/tsan.supp" \
     build-tsan/tests/kvgate_erasure_tests '[concurrency],[store],[codec],[cache]' 2>&1 | tee "$logs/tsan-tests.log"
@@ -107,6 +108,9 @@ tsan() {
   ((PIPESTATUS[0] == 0)) || rc=1
   TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:suppressions=$root/tests/tsan.supp" \
     build-tsan/tests/kvgate_gateway_tests '[concurrency]' 2>&1 | tee -a "$logs/tsan-tests.log"
+  ((PIPESTATUS[0] == 0)) || rc=1
+  TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:suppressions=$root/tests/tsan.supp" \
+    build-tsan/tests/kvgate_sdk_tests '[concurrency]' 2>&1 | tee -a "$logs/tsan-tests.log"
   ((PIPESTATUS[0] == 0)) || rc=1
   count_catch "$logs/tsan-tests.log"
   return "$rc"

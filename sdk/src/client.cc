@@ -81,6 +81,8 @@ result<std::unique_ptr<client>> client::create(client_options options) {
   state->pool = std::make_unique<detail::connection_pool>(
       state->io.get_executor(), &state->tls, state->server.tls, state->options.connect_timeout,
       state->options.pool_size);
+  state->slots = std::make_unique<detail::request_slots>(state->io.get_executor(),
+                                                         state->options.max_requests_in_flight);
   if (state->options.cluster_routing) {
     if (state->options.node_bypass.count() <= 0 || state->options.map_refresh.count() <= 0)
       return make_error(sdk_errc::invalid_argument, "node_bypass and map_refresh must be > 0");

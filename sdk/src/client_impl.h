@@ -25,6 +25,7 @@
 #include "kvgate/protocol/sigv4_signer.h"
 #include "kvgate/sdk/client.h"
 #include "rdma_memory.h"
+#include "request_slots.h"
 #include "s3_documents.h"
 
 namespace kvgate::sdk {
@@ -228,6 +229,7 @@ struct client::impl {
   asio::executor_work_guard<asio::io_context::executor_type> work;
   asio::ssl::context tls{asio::ssl::context::tls_client};
   std::unique_ptr<detail::connection_pool> pool;
+  std::unique_ptr<detail::request_slots> slots;  // max_requests_in_flight
   detail::counters counters;
   // False once the server answered BatchExists as an unknown request.
   std::atomic<bool> batch_exists_supported{true};

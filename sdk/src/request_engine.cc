@@ -87,6 +87,7 @@ client::impl::~impl() {
   work.reset();
   for (auto& t : threads) t.join();
   pool.reset();
+  slots.reset();
 }
 
 std::chrono::milliseconds client::impl::next_backoff(unsigned retry) {
@@ -131,6 +132,10 @@ asio::awaitable<result<response>> client::impl::async_request(request_spec spec,
     std::optional<error> failure;
     exchange_result ex;
     bool reused = false;
+    // Held until this attempt's response is read (or it failed).
+    const std::string dialled = where->dial_host + ":" + std::to_string(where->dial_port);
+    auto slot = co_await slots->async_acquire(dialled);
+    if (!slot) co_return slot.error();
     auto acquired = co_await pool->async_acquire(*where);
     if (!acquired) {
       failure = acquired.error();
@@ -149,6 +154,7 @@ asio::awaitable<result<response>> client::impl::async_request(request_spec spec,
         if (ex.reusable) pool->release(std::move(conn));
       }
     }
+    slot->release();
 
     if (!failure && ex.response.status == 421 && route.table && !map_retry_used) {
       // Another map than ours (the node refused before doing anything):

@@ -167,6 +167,32 @@ class PythonSdk(unittest.TestCase):
         with self.assertRaises(kvgate.NotFoundError):
             missing.result(timeout=60)
 
+    def test_requests_in_flight_are_capped_per_server(self):
+        # 24 small PUTs and a 40 MiB multipart PUT (5 parts, 8 in flight
+        # per call) at once: with max_requests_in_flight=2 no more than two
+        # requests are ever on the wire, so two kept-alive connections carry
+        # every one of them; without a cap the same load opens many.
+        def load(client, tag):
+            big = self.random_bytes(40 * MiB + 7)
+            small = [self.random_bytes(64 * 1024 + i) for i in range(24)]
+            futures = [client.put_async(BUCKET, f"cap/{tag}/{i}", a) for i, a in enumerate(small)]
+            futures.append(client.put_async(BUCKET, f"cap/{tag}/big", big))
+            for f in futures:
+                self.assertTrue(f.result(timeout=120).etag)
+            out = np.empty_like(big)
+            self.assertEqual(client.get(BUCKET, f"cap/{tag}/big", out).bytes, big.size)
+            self.assertTrue(np.array_equal(out, big))
+            return client.stats()
+
+        with make_client(self.gw, max_requests_in_flight=2, pool_size=64) as capped:
+            s = load(capped, "two")
+        self.assertLessEqual(s["connections_opened"], 2, s)
+        self.assertGreaterEqual(s["requests"], 24 + 7 + 5)  # puts, create/parts/complete, ranges
+        self.assertEqual(s["errors"], 0)
+        with make_client(self.gw, max_requests_in_flight=0, pool_size=64) as uncapped:
+            s = load(uncapped, "none")
+        self.assertGreater(s["connections_opened"], 2, s)
+
     def test_batch_forms_return_results_and_errors_in_order(self):
         arrays = [self.random_bytes(1000 + i) for i in range(8)]
         keys = [f"many/{i}" for i in range(8)]

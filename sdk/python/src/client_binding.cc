@@ -223,8 +223,8 @@ A kvgate / S3 client (docs/sdk.md). Keyword options: endpoint, access_key,
 secret_key, session_token, region, profile, credentials_file, ca_file,
 verify_tls, addressing ('path'|'virtual'), connect_to, connect_timeout,
 request_timeout, max_attempts, retry_base_delay, retry_max_delay (seconds),
-io_threads, pool_size, parallelism, part_size, multipart_threshold,
-parallel_get_threshold, rdma ('auto'|'on'|'off'), min_rdma_bytes,
+io_threads, pool_size, parallelism, max_requests_in_flight (0: no cap),
+part_size, multipart_threshold, parallel_get_threshold, rdma ('auto'|'on'|'off'), min_rdma_bytes,
 rdma_register_mappings (register a pool's mapping on first use), cluster_routing (route each key to its node from the cluster map),
 node_bypass, map_refresh (seconds).
 Buffers are bytes-like objects (numpy arrays, bytearray, memoryview...) or

@@ -83,6 +83,10 @@ const std::map<std::string, setter>& setters() {
        [](auto& o, auto&, py::handle v, auto& n) { o.pool_size = positive_option(v, n); }},
       {"parallelism",
        [](auto& o, auto&, py::handle v, auto& n) { o.parallelism = positive_option(v, n); }},
+      {"max_requests_in_flight",
+       [](auto& o, auto&, py::handle v, auto&) {
+         o.max_requests_in_flight = v.cast<unsigned>();  // 0: no cap
+       }},
       {"part_size",
        [](auto& o, auto&, py::handle v, auto& n) { o.part_size = bytes_option(v, n); }},
       {"multipart_threshold",

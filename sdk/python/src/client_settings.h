@@ -6,7 +6,8 @@
 // secret_key, session_token, region, profile, credentials_file, ca_file,
 // verify_tls, addressing ("path" | "virtual"), connect_to, connect_timeout
 // and request_timeout (seconds), max_attempts, retry_base_delay and
-// retry_max_delay (seconds), io_threads, pool_size, parallelism, part_size,
+// retry_max_delay (seconds), io_threads, pool_size, parallelism,
+// max_requests_in_flight, part_size,
 // multipart_threshold, parallel_get_threshold, rdma ("auto" | "on" | "off"),
 // min_rdma_bytes. Credentials given here are used when both keys are
 // present; otherwise the SDK's environment / credentials-file chain applies.

@@ -54,6 +54,12 @@ struct client_options {
   unsigned io_threads = 2;
   unsigned pool_size = 32;   // idle keep-alive connections kept
   unsigned parallelism = 8;  // parts/ranges/HEADs in flight for one multipart/ranged/batch call
+  // HTTP requests in flight to one server (each node, when routing), 0 for
+  // no cap. A request past the cap waits for one to finish. The default
+  // keeps a client at concurrency 32 from sending 128 parts at once into a
+  // gateway whose write path is bound by its disks (docs/sdk.md "Requests
+  // in flight").
+  unsigned max_requests_in_flight = 12;
 
   std::uint64_t part_size = 8ull << 20;                // multipart part and parallel-range size
   std::uint64_t multipart_threshold = 16ull << 20;     // put() above this uses multipart
