@@ -76,6 +76,10 @@ result<void> stripe_writer::flush_stripe(std::size_t payload) {
       failed_[d] = true;
       files_[d].reset();
       if (is_disk_fault(r.error())) set_.take_offline(d, "write failed: " + r.error().message());
+    } else {
+      // The disk writes this block back while the next stripes arrive, so
+      // the commit's fdatasync finds little left to write.
+      files_[d]->start_writeback(offset, len);
     }
   }
   if (!inline_mode_) {

@@ -38,6 +38,13 @@ class file {
   // fdatasync. A failure means the data may be lost: the caller must take the
   // disk out and never retry (see docs/formats/erasure-layout.md, "Durability").
   [[nodiscard]] virtual result<void> sync() = 0;
+  // A hint: start writing [offset, offset+length) back to the device now,
+  // without waiting, so that a later sync() has less left to do. Errors are
+  // not reported here; sync() reports them.
+  virtual void start_writeback(std::uint64_t offset, std::uint64_t length) noexcept {
+    (void)offset;
+    (void)length;
+  }
   [[nodiscard]] virtual result<std::uint64_t> size() = 0;
 };
 
