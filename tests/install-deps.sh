@@ -20,6 +20,8 @@ test_packages=(
   # libfaketime with a timestamp file the test rewrites.
   libfaketime
   python3-boto3 python3-awscrt awscli s3cmd rclone
+  # XXH3-128 ETags checked against an independent implementation.
+  python3-xxhash
   shellcheck
   # Scale-out tests: kvgate nodes behind both proxies (docker/proxy/).
   nginx haproxy

@@ -4,6 +4,7 @@
 
 #include "kvgate/protocol/checksum.h"
 #include "kvgate/protocol/encoding.h"
+#include "kvgate/s3/upload_etag.h"
 
 namespace kvgate::cli {
 namespace {
@@ -19,8 +20,18 @@ std::string md5_hex(std::string_view body) {
   return protocol::hex_encode(md5.finish());
 }
 
+// An opaque XXH3 ETag (s3/upload_etag.h) names its bytes like an MD5 one.
+bool xxh3_etag(std::string_view etag) {
+  return etag.ends_with(s3::kXxh3EtagSuffix);
+}
+
+std::string xxh3_hex(std::string_view body) {
+  return protocol::hex_encode(s3::xxh3_128(protocol::as_bytes(body))) +
+         std::string(s3::kXxh3EtagSuffix);
+}
+
 bool multipart_etag(std::string_view etag) {
-  return etag.find('-') != std::string_view::npos;
+  return etag.find('-') != std::string_view::npos && !xxh3_etag(etag);
 }
 
 // The headers of the holder's answer that describe the object and go with
@@ -107,7 +118,12 @@ move_outcome mover::move(const planned_move& m) {
   if (got->status != 200) return refused(*got, "GET", (*holder)->endpoint());
   const std::string etag = unquote(got->header("etag"));
   const std::string sent_md5 = md5_hex(got->body);
-  if (!multipart_etag(etag) && etag != sent_md5)
+  const std::string sent_xxh3 = xxh3_hex(got->body);
+  if (xxh3_etag(etag) && etag != sent_xxh3)
+    return outcome(move_result::failed,
+                   fmt::format("GET from {}: the body's XXH3 {} differs from its ETag {}",
+                               (*holder)->endpoint(), sent_xxh3, etag));
+  if (!multipart_etag(etag) && !xxh3_etag(etag) && etag != sent_md5)
     return outcome(move_result::failed,
                    fmt::format("GET from {}: the body's MD5 {} differs from its ETag {}",
                                (*holder)->endpoint(), sent_md5, etag));
@@ -143,10 +159,12 @@ move_outcome mover::move(const planned_move& m) {
   if (stored->status == 412) return remove_old(m, move_result::already_there);
   if (stored->status != 200) return refused(*stored, "PUT", (*owner)->endpoint());
   const std::string new_etag = unquote(stored->header("etag"));
-  if (new_etag != sent_md5)
+  // The owner's bucket may make either ETag style; both name the bytes.
+  if (new_etag != sent_md5 && new_etag != sent_xxh3)
     return outcome(move_result::failed,
-                   fmt::format("PUT to {}: ETag {} differs from the MD5 {} of the bytes sent",
-                               (*owner)->endpoint(), new_etag, sent_md5));
+                   fmt::format("PUT to {}: ETag {} is neither the MD5 {} nor the XXH3 {} of the "
+                               "bytes sent",
+                               (*owner)->endpoint(), new_etag, sent_md5, sent_xxh3));
 
   node_request head;
   head.method = "HEAD";

@@ -1,8 +1,8 @@
 // One planned move of `kvgate rebalance` carried out: GET from the holder
-// (the body verified against its MD5 ETag unless multipart), PUT to the owner
+// (the body verified against its MD5 or XXH3 ETag unless multipart), PUT to the owner
 // with If-None-Match: * (a 412 means the owner already has the key, whose
 // copy wins: "already there"), the bucket created on the owner if missing,
-// the owner's copy verified (the PUT's ETag is the MD5 of the bytes sent; a
+// the owner's copy verified (the PUT's ETag is the MD5 or XXH3 of the bytes sent; a
 // HEAD shows that size and ETag), then the holder's copy deleted unless
 // --keep. A copy the listing found on the owner already is checked with a
 // HEAD before the old one goes. The only buffer is the one object in hand.

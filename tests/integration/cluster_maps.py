@@ -27,9 +27,9 @@ def map_toml(self_id, version, members, cluster_id=CLUSTER_ID):
     return text
 
 
-def start_node(node_id, disks=4):
+def start_node(node_id, disks=4, extra_args=()):
     placeholder = map_toml(node_id, 1, [(node_id, "http://127.0.0.1:9", 1, "active")])
-    return ClusterNode(node_id, placeholder, disks=disks)
+    return ClusterNode(node_id, placeholder, disks=disks, extra_args=extra_args)
 
 
 def config_path(node):

@@ -9,7 +9,9 @@ SigV4 with static credentials passed per request, TLS trusting our CA, ALPN
 32 MiB (CRT turns it into a 4-part multipart upload, parts in parallel);
 ranged GETs of 8 MiB (the first without If-Match, later ones with
 If-Match: <etag>); HEAD of a present and an absent key; GET_OBJECT of the
-whole object.
+whole object. The gateway runs with `--etag xxh3`, the setting docs/lmcache.md
+recommends: awscrt hands the parts' opaque "<hex>-xxh3" ETags back in
+CompleteMultipartUpload unchanged.
 
 Environment constraints (DESIGN.md §1): Debian's python3-awscrt 0.16 connects
 to port 443 for TLS whatever port the Host header names, so the gateway
@@ -191,7 +193,8 @@ def setUpModule():
     try:
         GW = s3_gateway.Gateway(domains=[DOMAIN], extra_args=[
             "--tls-listen", f"127.0.0.1:{TLS_PORT}", "--tls-cert", cert, "--tls-key", key,
-            "--access-log", os.path.join(CA_DIR, "access.log"), "--access-log-format", "json"])
+            "--access-log", os.path.join(CA_DIR, "access.log"), "--access-log-format", "json",
+            "--etag", "xxh3"])
         wait_for_tls_ready(GW.server)
     except BaseException:
         tearDownModule()

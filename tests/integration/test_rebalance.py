@@ -13,6 +13,9 @@ fourth node joins (map version 3 on all four, the old three by SIGHUP); then
     next run finds them already on their owner and only drops the old
     copies; a last run moves nothing.
 A multipart object (ETag "-N") moves too; its copy gets a single-PUT ETag.
+n1 and n3 make XXH3 ETags (--etag xxh3), n2 and n4 MD5 ones: the keys n4
+takes over come from nodes of both styles, and the mover checks each body
+against its ETag's style.
 """
 import concurrent.futures
 import hashlib
@@ -101,7 +104,8 @@ class RebalanceTest(unittest.TestCase):
         # n4 runs from the start (its port names its ring points) but joins
         # the map only at version 3.
         for node_id in ("n1", "n2", "n3", "n4"):
-            cls.nodes.append(start_node(node_id, disks=2))
+            style = ["--etag", "xxh3"] if node_id in ("n1", "n3") else []
+            cls.nodes.append(start_node(node_id, disks=2, extra_args=style))
         for node in cls.nodes[:3]:
             reload_map(node, map_toml(node.node_id, 2, cls.members(3)), 2)
         cls.ring2 = KetamaRing([n.address for n in cls.nodes[:3]])
@@ -122,6 +126,10 @@ class RebalanceTest(unittest.TestCase):
             hot.append((HOT, f"seg/{i:04d}/{rng.getrandbits(32):08x}", size))
         cls.put_all(hot)
         cls.multipart_key = cls.put_multipart()
+        for bucket, key, _ in hot[:40]:
+            node = cls.ring2.owner(bucket, key)
+            etag = call(cls.nodes[node], "HEAD", f"/{bucket}/{key}").headers["etag"]
+            assert etag.endswith('-xxh3"') == (node in (0, 2)), (node, etag)
 
         # The fourth node joins: map version 3 everywhere but n3 for now.
         for node in (cls.nodes[0], cls.nodes[1], cls.nodes[3]):

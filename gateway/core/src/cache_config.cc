@@ -16,7 +16,7 @@ namespace kvgate::gateway {
 namespace {
 
 constexpr std::string_view kBucketFields[] = {"quota_bytes", "quota_objects", "no_evict",
-                                              "default_ttl"};
+                                              "default_ttl", "etag"};
 
 std::string_view trim_space(std::string_view s) {
   while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
@@ -182,6 +182,12 @@ std::optional<std::uint64_t> parse_duration_seconds(std::string_view text) {
   return static_cast<std::uint64_t>(seconds);
 }
 
+std::optional<etag_style> parse_etag_style(std::string_view text) {
+  if (text == "md5") return etag_style::md5;
+  if (text == "xxh3") return etag_style::xxh3;
+  return std::nullopt;
+}
+
 std::optional<double> parse_fraction(std::string_view text) {
   double number = 0;
   std::string_view unit;
@@ -322,6 +328,12 @@ config_result<void> resolve_cache_config(
       auto n = duration(v, key);
       if (!n) return n.error();
       b.default_ttl_seconds = *n;
+    } else if (field == "etag") {
+      auto text = single(v, key);
+      if (!text) return text.error();
+      auto style = parse_etag_style(*text);
+      if (!style) return invalid_value(v, key, fmt::format("\"{}\" is not md5 or xxh3", *text));
+      b.etag = *style;
     }
   }
   return {};

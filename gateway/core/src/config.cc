@@ -91,6 +91,9 @@ constexpr std::array kOptions{
                   "off | stdout | stderr | FILE"},
     config_option{"access_log_format", "KVGATE_ACCESS_LOG_FORMAT", "--access-log-format",
                   option_kind::string, "text", "text | json"},
+    config_option{"etag", "KVGATE_ETAG", "--etag", option_kind::string, "md5",
+                  "md5 | xxh3: the ETag of PUTs and parts (xxh3: opaque, no MD5 of the body; "
+                  "Content-MD5 requests still get MD5)"},
     config_option{"cache_max_bytes", "KVGATE_CACHE_MAX_BYTES", "--cache-max-bytes",
                   option_kind::bytes, "0 (unlimited)",
                   "node capacity in logical object bytes, e.g. 500GiB; LRU objects are evicted"},
@@ -472,6 +475,13 @@ config_result<server_config> resolve_config(const config_layer& flags, const con
     } else {
       return invalid(*v, "access_log_format", fmt::format("\"{}\" is not text or json", *r));
     }
+  }
+  if (const auto* v = get("etag")) {
+    auto r = parse_single(*v, "etag");
+    if (!r) return r.error();
+    auto style = parse_etag_style(*r);
+    if (!style) return invalid(*v, "etag", fmt::format("\"{}\" is not md5 or xxh3", *r));
+    c.etag = *style;
   }
   if (auto r = resolve_cache_config(get, file, c.cache); !r) return r.error();
   if (auto r = resolve_cluster_config(file, c.cluster); !r) return r.error();

@@ -1,6 +1,7 @@
 #include "kvgate/s3/body_pipeline.h"
 
 #include <fmt/format.h>
+#include <xxhash.h>
 
 #include <algorithm>
 #include <cctype>
@@ -9,6 +10,7 @@
 
 #include "kvgate/protocol/http_view.h"
 #include "kvgate/s3/storage_errors.h"
+#include "kvgate/s3/upload_etag.h"
 
 namespace kvgate::s3 {
 namespace {
@@ -107,23 +109,52 @@ plan_result plan_body(const s3_request& req, const http::request_header<>& heade
   return plan;
 }
 
-body_digests::body_digests(const body_plan& plan) : md5_(protocol::checksum_algorithm::md5) {
+// XXH3-128 streaming state (RAII over XXH3_createState / XXH3_freeState).
+struct body_digests::xxh3_stream {
+  struct free_state {
+    void operator()(XXH3_state_t* s) const noexcept { XXH3_freeState(s); }
+  };
+  std::unique_ptr<XXH3_state_t, free_state> state{XXH3_createState()};
+};
+
+body_digests::body_digests(const body_plan& plan, gateway::etag_style etag) {
+  if (etag == gateway::etag_style::md5 || plan.content_md5) {
+    md5_.emplace(protocol::checksum_algorithm::md5);
+  } else {
+    xxh3_ = std::make_unique<xxh3_stream>();
+    if (!xxh3_->state) throw std::bad_alloc();
+    XXH3_128bits_reset(xxh3_->state.get());
+  }
   if (plan.sha256_hex) sha256_.emplace(protocol::checksum_algorithm::sha256);
   if (plan.checksum) checksum_.emplace(*plan.checksum);
 }
 
+body_digests::body_digests(body_digests&&) noexcept = default;
+body_digests& body_digests::operator=(body_digests&&) noexcept = default;
+body_digests::~body_digests() = default;
+
 void body_digests::update(std::span<const std::byte> data) {
   const protocol::byte_view v(reinterpret_cast<const std::uint8_t*>(data.data()), data.size());
-  md5_.update(v);
+  if (md5_) md5_->update(v);
+  if (xxh3_) XXH3_128bits_update(xxh3_->state.get(), data.data(), data.size());
   if (sha256_) sha256_->update(v);
   if (checksum_) checksum_->update(v);
   bytes_ += data.size();
 }
 
 void body_digests::finish() {
-  md5_digest_ = md5_.finish();
+  if (md5_) md5_digest_ = md5_->finish();
+  if (xxh3_) {
+    XXH128_canonical_t canonical;
+    XXH128_canonicalFromHash(&canonical, XXH3_128bits_digest(xxh3_->state.get()));
+    xxh3_digest_.assign(std::begin(canonical.digest), std::end(canonical.digest));
+  }
   if (sha256_) sha256_digest_ = sha256_->finish();
   if (checksum_) checksum_digest_ = checksum_->finish();
+}
+
+std::string body_digests::etag() const {
+  return md5_ ? md5_etag(md5_digest_) : xxh3_etag(xxh3_digest_);
 }
 
 body_pipeline::body_pipeline(gateway::request_context& ctx, const s3_request& req,

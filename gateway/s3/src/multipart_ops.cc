@@ -277,7 +277,7 @@ asio::awaitable<void> async_upload_part(op_context& op) {
   std::unique_ptr<erasure::part_writer> writer = std::move(*begun);
 
   body_pipeline pipeline(op.ctx, op.req, *plan, op.service.body_buffer_bytes);
-  body_digests digests(*plan);
+  body_digests digests(*plan, op.service.etags.style_for(bucket));
   protocol::hasher* also = own ? &*own : nullptr;
   // Two statements, not `?:` around co_await: g++ 12 frees the result early.
   std::optional<upload_failure> failed;
@@ -305,7 +305,7 @@ asio::awaitable<void> async_upload_part(op_context& op) {
   if (own)
     checksum = {upload->checksum_algorithm, upload->checksum_type,
                 protocol::base64_encode(own->finish())};
-  const std::string etag = "\"" + protocol::hex_encode(digests.md5()) + "\"";
+  const std::string etag = digests.etag();
   auto committed = co_await op.async_storage([&] { return writer->commit(etag, checksum); });
   co_await async_release(op, writer);
   if (!committed) co_return co_await op.async_fail(committed.error());
@@ -516,7 +516,7 @@ asio::awaitable<void> async_complete_multipart_upload(op_context& op) {
 
   const auto declared = declared_algorithm(*upload);
   std::vector<erasure::completed_part> parts;
-  std::vector<protocol::bytes> md5s;
+  std::vector<protocol::bytes> md5s;  // or the parts' XXH3s (upload_etag.h)
   std::vector<protocol::bytes> checksums;
   std::vector<std::uint64_t> sizes;
   int previous = 0;
@@ -536,9 +536,9 @@ asio::awaitable<void> async_complete_multipart_upload(op_context& op) {
         co_return co_await op.async_fail(s3_error::invalid_part, message);
       }
     }
-    auto md5 = protocol::hex_decode(unquoted(have.etag));
-    if (!md5) co_return co_await op.async_fail(s3_error::internal_error);
-    md5s.push_back(std::move(*md5));
+    auto part_digest = part_etag_digest(have.etag);
+    if (!part_digest) co_return co_await op.async_fail(s3_error::internal_error);
+    md5s.push_back(std::move(*part_digest));
     sizes.push_back(have.size);
     if (declared) {
       auto digest = boost::algorithm::iequals(have.checksum.algorithm, upload->checksum_algorithm)

@@ -96,7 +96,7 @@ asio::awaitable<void> async_put_object(op_context& op) {
   std::unique_ptr<erasure::put_writer> writer = std::move(*begun);
 
   body_pipeline pipeline(op.ctx, op.req, *plan, op.service.body_buffer_bytes);
-  body_digests digests(*plan);
+  body_digests digests(*plan, op.service.etags.style_for(bucket));
   // Two statements, not `?:` around co_await: g++ 12 frees the result early.
   std::optional<upload_failure> failed;
   if (transfer)
@@ -116,7 +116,7 @@ asio::awaitable<void> async_put_object(op_context& op) {
     co_return co_await op.async_fail(checksum.error());
   }
 
-  const std::string etag = "\"" + protocol::hex_encode(digests.md5()) + "\"";
+  const std::string etag = digests.etag();
   const erasure::s3_checksum stored = *checksum;
   auto committed =
       co_await op.async_storage([&] { return writer->commit(etag, stored, conditions); });

@@ -265,6 +265,7 @@ boost::system::result<std::unique_ptr<s3_handler>, std::string> make_s3_handler(
   svc->domains = config.domains;
   svc->cluster = std::make_shared<gateway::live_cluster_map>(config.cluster);
   svc->body_buffer_bytes = config.body_buffer_bytes;
+  svc->etags = etag_policy::from_config(config);
   if (config.rdma_listen) {
     rdma_settings rs;
     rs.listen_address = config.rdma_listen->host;

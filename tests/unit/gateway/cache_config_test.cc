@@ -100,6 +100,28 @@ default_ttl = 3600
   CHECK(l.default_ttl_seconds == 3600u);
 }
 
+TEST_CASE("the ETag style is md5 by default, set per server and per bucket") {
+  auto none = resolve_config({}, {}, {}, 4);
+  REQUIRE(none.has_value());
+  CHECK(none->etag == etag_style::md5);
+  auto c = resolve_toml(R"(
+etag = "md5"
+
+[buckets.segments]
+etag = "xxh3"
+
+[buckets.plain]
+no_evict = true
+)",
+                        {{"etag", config_value{{"xxh3"}, "--etag"}}});
+  REQUIRE(c.has_value());
+  CHECK(c->etag == etag_style::xxh3);  // the flag wins over the file
+  CHECK(c->cache.buckets.at("segments").etag == etag_style::xxh3);
+  CHECK_FALSE(c->cache.buckets.at("plain").etag);
+  CHECK(parse_etag_style("md5") == etag_style::md5);
+  CHECK_FALSE(parse_etag_style("MD5"));
+}
+
 TEST_CASE("bad cache settings stop start-up naming the key") {
   struct bad {
     std::string toml;
@@ -117,6 +139,8 @@ TEST_CASE("bad cache settings stop start-up naming the key") {
            {"[buckets.models]\nno_evict = \"yes\"", "buckets.models.no_evict"},
            {"[buckets.models]\nquota_bytes = \"5 apples\"", "buckets.models.quota_bytes"},
            {"[buckets.models]\ndefault_ttl = \"soon\"", "buckets.models.default_ttl"},
+           {"[buckets.models]\netag = \"sha1\"", "buckets.models.etag"},
+           {"etag = \"crc32\"", "etag"},
            {"[buckets.Bad_Name]\nno_evict = true", "buckets.Bad_Name"},
            {"buckets = 5", "buckets"},
        }) {

@@ -11,6 +11,7 @@
 //   quota_objects = 1000000
 //   no_evict = false
 //   default_ttl = "7d"
+//   etag = "xxh3"
 // Plain values; the parsing helpers are pure.
 #pragma once
 
@@ -23,11 +24,22 @@
 
 namespace kvgate::gateway {
 
+// How the ETag of a single PUT or UploadPart is made (docs/configuration.md,
+// "ETags"): md5 is S3's MD5 of the body; xxh3 is an opaque XXH3-128 of the
+// body ("<32 hex>-xxh3"), for buckets whose clients never compare an ETag
+// with an MD5 (KV-cache segments). A request with Content-MD5 always gets
+// the MD5 ETag, whichever is set.
+enum class etag_style { md5, xxh3 };
+
+// "md5" or "xxh3"; empty optional otherwise.
+std::optional<etag_style> parse_etag_style(std::string_view text);
+
 struct bucket_cache_config {
   std::optional<std::uint64_t> quota_bytes;    // 0 = no quota
   std::optional<std::uint64_t> quota_objects;  // 0 = no quota
   std::optional<bool> no_evict;
   std::optional<std::uint64_t> default_ttl_seconds;  // 0 = no TTL
+  std::optional<etag_style> etag;                    // unset: the server's `etag`
   friend bool operator==(const bucket_cache_config&, const bucket_cache_config&) = default;
 };
 

@@ -83,6 +83,9 @@ struct server_config {
   std::string log_level = "info";
   std::string access_log = "stderr";  // off | stdout | stderr | file path
   access_log_style access_log_format = access_log_style::text;
+  // ETag of single PUTs and parts in buckets without their own `etag`
+  // ([buckets.<name>] in the TOML file): md5 (S3) or xxh3 (cache_config.h).
+  etag_style etag = etag_style::md5;
   // Cache tier: capacity, quotas, TTLs, lifecycle pacing (cache_config.h).
   cache_config cache;
   // Scale-out: the cluster map served at /.kvgate/v1/cluster ([cluster] in

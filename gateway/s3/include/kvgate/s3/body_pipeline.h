@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "kvgate/erasure/object.h"
+#include "kvgate/gateway/cache_config.h"
 #include "kvgate/gateway/request_handler.h"
 #include "kvgate/protocol/aws_chunked.h"
 #include "kvgate/protocol/checksum.h"
@@ -57,23 +58,32 @@ boost::system::result<body_plan, s3_failure> plan_body(const s3_request& req,
                                                        const http::request_header<>& header,
                                                        std::optional<std::uint64_t> content_length);
 
-// The running digests of one payload.
+// The running digests of one payload. The ETag digest follows `etag`
+// (upload_etag.h): MD5, or XXH3-128 with MD5 only when Content-MD5 was sent.
 class body_digests {
  public:
-  explicit body_digests(const body_plan& plan);
+  explicit body_digests(const body_plan& plan, gateway::etag_style etag = gateway::etag_style::md5);
+  body_digests(body_digests&&) noexcept;
+  body_digests& operator=(body_digests&&) noexcept;
+  ~body_digests();
   void update(std::span<const std::byte> data);
   std::uint64_t bytes() const noexcept { return bytes_; }
   // Finishes every digest (call once).
   void finish();
+  // Empty unless MD5 ran (etag style md5, or Content-MD5 sent).
   const protocol::bytes& md5() const noexcept { return md5_digest_; }
   const protocol::bytes& sha256() const noexcept { return sha256_digest_; }
   const protocol::bytes& checksum() const noexcept { return checksum_digest_; }
+  // After finish(): the quoted ETag of the payload.
+  std::string etag() const;
 
  private:
-  protocol::hasher md5_;
+  struct xxh3_stream;
+  std::optional<protocol::hasher> md5_;
+  std::unique_ptr<xxh3_stream> xxh3_;
   std::optional<protocol::hasher> sha256_;
   std::optional<protocol::hasher> checksum_;
-  protocol::bytes md5_digest_, sha256_digest_, checksum_digest_;
+  protocol::bytes md5_digest_, xxh3_digest_, sha256_digest_, checksum_digest_;
   std::uint64_t bytes_ = 0;
 };
 

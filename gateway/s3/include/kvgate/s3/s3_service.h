@@ -23,6 +23,7 @@
 #include "kvgate/s3/maintenance_jobs.h"
 #include "kvgate/s3/rdma_counters.h"
 #include "kvgate/s3/rdma_gateway.h"
+#include "kvgate/s3/upload_etag.h"
 #include "kvgate/s3/user_directory.h"
 
 namespace kvgate::s3 {
@@ -37,6 +38,7 @@ struct s3_service {
   mutable live_users users;
   std::vector<std::string> domains;         // virtual-hosted base domains
   std::size_t body_buffer_bytes = 1 << 20;  // per-request body / GET buffer
+  etag_policy etags;                        // MD5 or XXH3 ETags, per bucket
   mutable protocol::signing_key_cache key_cache;
   // The RDMA fast path; null when disabled or unavailable on this host.
   std::shared_ptr<rdma_gateway> rdma;
