@@ -115,9 +115,12 @@ class session_request_context final : public request_context {
   bool body_done() const override { return s_.body_done(); }
 
   asio::awaitable<result<std::size_t>> async_read_some_body(std::span<std::byte> buf) override {
-    if (s_.body_done()) co_return std::size_t{0};
     if (buf.empty()) co_return std::error_code(errc::invalid_argument);
     if (body_error_) co_return body_error_;
+    // 100 Continue goes out even for an empty body (Content-Length: 0): the
+    // RFC lets a server omit it there, but botocore, having waited for it,
+    // takes the final response in its place and keeps that status line for
+    // the connection's next response, which it then misreads and times out on.
     if (expect_continue_ && !continue_sent_ && !head_written_) {
       continue_sent_ = true;
       http::response<http::empty_body> cont{http::status::continue_, 11};
@@ -129,6 +132,7 @@ class session_request_context final : public request_context {
         co_return body_error_;
       }
     }
+    if (s_.body_done()) co_return std::size_t{0};
     s_.lowest().expires_never();
     stall_watch stall(s_.stream_.get_executor(), s_.lowest().socket(),
                       s_.env_.config.body_stall_timeout);
