@@ -25,7 +25,8 @@
 # Environment: KVGATE_PERF_BUILD (default <repo>/build-perf), KVGATE_BENCH_OUT
 # (default <build>/sdk-bench), KVGATE_BENCH_SERVER (the kvgate binary, default
 # <build>/kvgate), SDK_BENCH_ADDR (default 127.0.83.1), KVGATE_SDK_BENCH_DIR
-# (parent of the scratch data directories, default /var/tmp).
+# (parent of the scratch data directories, default /var/tmp), KVGATE_SDK_BENCH_ETAG
+# (md5, the default, or xxh3: the gateway's `--etag`, docs/configuration.md "ETags").
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -84,8 +85,9 @@ BOTO3_SKIP=""
 LISTEN_PORT=0
 [[ -z $AWSCRT_SKIP ]] && LISTEN_PORT=80
 
+ETAG_STYLE=${KVGATE_SDK_BENCH_ETAG:-md5}
 "$KVGATE" serve --listen "$ADDR:$LISTEN_PORT" "${DATA_ARGS[@]}" --access-log off --log-level warn \
-  >"$WORK/kvgate.out" 2>"$OUT/kvgate.stderr" &
+  --etag "$ETAG_STYLE" >"$WORK/kvgate.out" 2>"$OUT/kvgate.stderr" &
 KVGATE_PID=$!
 PORT=""
 for _ in $(seq 600); do
@@ -182,7 +184,7 @@ done
 sdk sdk-exists-80 sdk-exists --op exists --keys 80 --size 4KiB --count $((100 * SCALE)) --seconds $((5 * SCALE))
 stop_kvgate
 
-"$PY" - "$RESULTS" "$LOAD_AVG_START" "$(cut -d' ' -f1-3 /proc/loadavg)" "$(nproc)" <<'EOF'
+"$PY" - "$RESULTS" "$LOAD_AVG_START" "$(cut -d' ' -f1-3 /proc/loadavg)" "$(nproc)" "$ETAG_STYLE" <<'EOF'
 import json, sys
 rows = {}
 for line in open(sys.argv[1]):
@@ -201,6 +203,7 @@ for label in [l[:-3] for l in rows if l.endswith("-r1")]:
                   first_error=next((r.get("first_error") for r in done if r.get("first_error")), None))
     rows[label] = merged
 print(f"\nSDK vs awscrt vs boto3 against one kvgate on loopback ({sys.argv[4]} CPUs; "
+      f"{sys.argv[5]} ETags; "
       f"load average {sys.argv[2]} at start, {sys.argv[3]} at end)\n")
 print("| op  | size   | conc | client | ops | MiB/s | p50 ms | p99 ms | errors | SDK/client MiB/s |")
 print("|-----|--------|-----:|--------|----:|------:|-------:|-------:|-------:|-----------------:|")

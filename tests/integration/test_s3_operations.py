@@ -422,6 +422,16 @@ class IntegrityTests(unittest.TestCase):
         return ("PUT %s HTTP/1.1\r\n" % path + "".join(f"{k}: {v}\r\n" for k, v in headers.items())
                 + "\r\n").encode()
 
+    @staticmethod
+    def _read_head(sock, resp=b""):
+        """Reads from `sock` until `resp` holds a whole response head."""
+        while b"\r\n\r\n" not in resp:
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            resp += chunk
+        return resp
+
     def test_expect_continue_error_is_sent_before_the_body(self):
         s, data = sig.raw_exchange(GW, self._expect_head("/nobucket-100/key", 1000))
         s.close()
@@ -445,12 +455,7 @@ class IntegrityTests(unittest.TestCase):
         try:
             self.assertTrue(data.startswith(b"HTTP/1.1 100"), data)
             s.sendall(b"hello")
-            resp = b""
-            while b"\r\n\r\n" not in resp:
-                chunk = s.recv(65536)
-                if not chunk:
-                    break
-                resp += chunk
+            resp = self._read_head(s)
             self.assertTrue(resp.startswith(b"HTTP/1.1 200"), resp)
         finally:
             s.close()
@@ -461,12 +466,7 @@ class IntegrityTests(unittest.TestCase):
         s, data = sig.raw_exchange(GW, self._expect_head("/integ/continued-empty", 0))
         try:
             self.assertTrue(data.startswith(b"HTTP/1.1 100"), data)
-            resp = data[data.index(b"\r\n\r\n") + 4:]
-            while b"\r\n\r\n" not in resp:
-                chunk = s.recv(65536)
-                if not chunk:
-                    break
-                resp += chunk
+            resp = self._read_head(s, data[data.index(b"\r\n\r\n") + 4:])
             self.assertTrue(resp.startswith(b"HTTP/1.1 200"), resp)
         finally:
             s.close()
