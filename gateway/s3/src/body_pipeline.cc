@@ -7,6 +7,7 @@
 #include <cctype>
 #include <charconv>
 #include <cstring>
+#include <new>
 
 #include "kvgate/protocol/http_view.h"
 #include "kvgate/s3/storage_errors.h"
