@@ -219,7 +219,7 @@ int main(int argc, char** argv) {
   app.add_option("--parallelism", options.parallelism, "parts or ranges in flight");
   app.add_option("--pool-size", options.pool_size, "idle keep-alive connections kept");
   app.add_option("--max-in-flight", options.max_requests_in_flight,
-                 "HTTP requests in flight from the whole client (0: no cap)");
+                 "HTTP requests in flight to one server, per node when routing (0: no cap)");
   app.add_option("--io-threads", options.io_threads, "threads running the client's I/O");
   app.add_flag("--stats", show_stats, "print the client's counters at the end");
   app.add_flag("--no-progress", no_progress, "no progress bar");

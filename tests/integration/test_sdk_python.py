@@ -192,6 +192,8 @@ class PythonSdk(unittest.TestCase):
         with make_client(self.gw, max_requests_in_flight=0, pool_size=64) as uncapped:
             s = load(uncapped, "none")
         self.assertGreater(s["connections_opened"], 2, s)
+        with self.assertRaisesRegex(ValueError, "max_requests_in_flight must be 0 or a positive"):
+            make_client(self.gw, max_requests_in_flight=-1)
 
     def test_batch_forms_return_results_and_errors_in_order(self):
         arrays = [self.random_bytes(1000 + i) for i in range(8)]

@@ -24,6 +24,13 @@ unsigned positive_option(py::handle value, const std::string& name) {
   return static_cast<unsigned>(n);
 }
 
+unsigned count_option(py::handle value, const std::string& name) {
+  const long long n = value.cast<long long>();
+  if (n < 0 || n > 1'000'000)
+    throw py::value_error("kvgate: " + name + " must be 0 or a positive count");
+  return static_cast<unsigned>(n);
+}
+
 std::uint64_t bytes_option(py::handle value, const std::string& name) {
   const long long n = value.cast<long long>();
   if (n <= 0) throw py::value_error("kvgate: " + name + " must be a positive byte count");
@@ -84,8 +91,8 @@ const std::map<std::string, setter>& setters() {
       {"parallelism",
        [](auto& o, auto&, py::handle v, auto& n) { o.parallelism = positive_option(v, n); }},
       {"max_requests_in_flight",
-       [](auto& o, auto&, py::handle v, auto&) {
-         o.max_requests_in_flight = v.cast<unsigned>();  // 0: no cap
+       [](auto& o, auto&, py::handle v, auto& n) {
+         o.max_requests_in_flight = count_option(v, n);  // 0: no cap
        }},
       {"part_size",
        [](auto& o, auto&, py::handle v, auto& n) { o.part_size = bytes_option(v, n); }},
